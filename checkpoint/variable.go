@@ -1,0 +1,147 @@
+package checkpoint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/google/go-github/v62/github"
+)
+
+// Store keeps the state between runs: a repository variable in GitHub
+// Actions, or a local file on a server.
+type Store interface {
+	// Load returns the stored state; found is false on the first run.
+	Load(ctx context.Context) (st State, found bool, err error)
+	// Save stores st.
+	Save(ctx context.Context, st State) error
+	// String names the store for logs and the summary.
+	String() string
+}
+
+// Variable stores the state in a repository's Actions variable.
+type Variable struct {
+	client      *github.Client
+	owner, repo string
+	name        string
+	exists      bool // learned by Load: PATCH it rather than POST
+}
+
+// NewVariable returns a store for variable name of owner/repo.
+func NewVariable(client *github.Client, owner, repo, name string) *Variable {
+	return &Variable{client: client, owner: owner, repo: repo, name: name}
+}
+
+func (v *Variable) String() string {
+	return fmt.Sprintf("variable %s in %s/%s", v.name, v.owner, v.repo)
+}
+
+// Load reads the variable. A missing variable is the first run.
+func (v *Variable) Load(ctx context.Context) (State, bool, error) {
+	got, resp, err := v.client.Actions.GetRepoVariable(ctx, v.owner, v.repo, v.name)
+	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusNotFound {
+			return State{}, false, nil
+		}
+		return State{}, false, fmt.Errorf("read checkpoint %s: %w", v, explain(err, "read"))
+	}
+	v.exists = true
+	st, err := Parse(got.Value)
+	if err != nil {
+		return State{}, false, fmt.Errorf("read checkpoint %s: %w; fix or delete the variable (a missing one means a first run, looking back 24h)", v, err)
+	}
+	return st, true, nil
+}
+
+// Save creates the variable (POST) or updates it (PATCH).
+func (v *Variable) Save(ctx context.Context, st State) error {
+	value := st.Encode()
+	if !v.exists {
+		resp, err := v.client.Actions.CreateRepoVariable(ctx, v.owner, v.repo, &github.ActionsVariable{Name: v.name, Value: value})
+		if err == nil {
+			v.exists = true
+			return nil
+		}
+		// 409: it exists after all (created by a concurrent run, or by an
+		// earlier attempt whose answer was lost): update it.
+		if resp == nil || resp.StatusCode != http.StatusConflict {
+			return fmt.Errorf("create checkpoint %s: %w", v, explain(err, "write"))
+		}
+		v.exists = true
+	}
+	if _, err := v.client.Actions.UpdateRepoVariable(ctx, v.owner, v.repo, &github.ActionsVariable{Name: v.name, Value: value}); err != nil {
+		return fmt.Errorf("update checkpoint %s: %w", v, explain(err, "write"))
+	}
+	return nil
+}
+
+// explain turns an API error into one that says which permission is missing.
+func explain(err error, access string) error {
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil {
+		return err
+	}
+	switch er.Response.StatusCode {
+	case http.StatusUnauthorized:
+		return fmt.Errorf("%w: the token is invalid or expired; check the token input", err)
+	case http.StatusForbidden:
+		return fmt.Errorf("%w: the token needs the Variables: %s permission (fine-grained token or GitHub App) or the repo scope (classic token)%s",
+			err, access, accepted(er.Response))
+	case http.StatusNotFound:
+		return fmt.Errorf("%w: the repository does not exist or the token cannot see it; check checkpoint-repository and that the token can access it with Variables: %s (fine-grained) or the repo scope (classic)", err, access)
+	}
+	return err
+}
+
+// accepted quotes GitHub's X-Accepted-GitHub-Permissions header, which names
+// the fine-grained permission a request needed.
+func accepted(resp *http.Response) string {
+	if h := resp.Header.Get("X-Accepted-GitHub-Permissions"); h != "" {
+		return " (GitHub says it accepts: " + h + ")"
+	}
+	return ""
+}
+
+var validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// ValidateName checks a variable name against GitHub's rules.
+func ValidateName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("is empty")
+	case !validName.MatchString(name):
+		return fmt.Errorf("%q may contain only letters, digits and _, and must not start with a digit", name)
+	case strings.HasPrefix(strings.ToUpper(name), "GITHUB_"):
+		return fmt.Errorf("%q must not start with GITHUB_", name)
+	}
+	return nil
+}
+
+// DefaultName derives a variable name from the target, so that two targets
+// checkpointed in one repository never share a variable. Pass org for an
+// organization webhook, owner and repo for a repository webhook, neither for
+// the App's webhook (appID tells Apps apart).
+func DefaultName(appID, org, owner, repo string, hookID int64) string {
+	switch {
+	case org != "":
+		return fmt.Sprintf("REDELIVER_ORG_%s_HOOK_%d", sanitize(org), hookID)
+	case owner != "":
+		// Logins never contain "_" or "__" after sanitising, so "__"
+		// separates owner and repository unambiguously.
+		return fmt.Sprintf("REDELIVER_REPO_%s__%s_HOOK_%d", sanitize(owner), sanitize(repo), hookID)
+	default:
+		return "REDELIVER_APP_" + sanitize(appID)
+	}
+}
+
+func sanitize(s string) string {
+	return strings.ToUpper(strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s))
+}

@@ -1,0 +1,229 @@
+package auth
+
+import (
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-github/v62/github"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+)
+
+const (
+	// jwtBackdate is how far iat is set in the past, as GitHub recommends,
+	// to absorb the small drift left after the Date-header correction.
+	jwtBackdate = 60 * time.Second
+	// jwtAhead is how far exp is set in the future. With the backdate the
+	// lifetime is 9 minutes: under GitHub's 10-minute maximum, with a
+	// minute of margin for the estimate of GitHub's clock.
+	jwtAhead = 8 * time.Minute
+	// jwtRenew is the remaining life below which a cached JWT is replaced,
+	// so a request never carries a JWT that expires on the way.
+	jwtRenew = 60 * time.Second
+	// skewTolerance is how far the estimate of GitHub's clock may move
+	// before a JWT minted with the old estimate is considered wrong: well
+	// inside the 60 s backdate, well outside the Date header's 1 s rounding.
+	skewTolerance = 30 * time.Second
+)
+
+// Client ids look like "Iv1.0123456789abcdef" (older apps) or "Iv23li…".
+var (
+	numericAppID = regexp.MustCompile(`^[0-9]{1,20}$`)
+	clientID     = regexp.MustCompile(`^Iv[0-9A-Za-z]+(\.[0-9A-Za-z]+)?$`)
+)
+
+// App mints GitHub App JWTs (RS256, iat = GitHub-now − 60 s, exp = GitHub-now +
+// 8 min, iss = the app id or client id as given).
+//
+// A JWT is cached and reused until less than 60 s of its life remains, so runs
+// longer than GitHub's 10-minute maximum keep working. "GitHub-now" comes from
+// a clock.Server, so a runner whose clock is off still mints JWTs GitHub
+// accepts. App is safe for concurrent use.
+type App struct {
+	id  string
+	key *rsa.PrivateKey
+	srv *clock.Server
+
+	onMint func(string) // told of every JWT before it is used
+
+	mu  sync.Mutex
+	jwt string
+	exp time.Time     // exp claim of jwt, GitHub time
+	off time.Duration // the estimate of GitHub's clock offset jwt was minted with
+}
+
+// NewApp returns an App that signs with key. appID is the numeric App ID or the
+// App's client ID (both are on the App's settings page). srv may be nil, in
+// which case the local clock is trusted.
+func NewApp(appID string, key *rsa.PrivateKey, srv *clock.Server) (*App, error) {
+	appID = strings.TrimSpace(appID)
+	switch {
+	case appID == "":
+		return nil, errors.New("app-id: empty; set it to the App ID or client ID shown on the App's settings page")
+	case numericAppID.MatchString(appID), clientID.MatchString(appID):
+	default:
+		// The id is not a secret, so the message can show it.
+		return nil, fmt.Errorf("app-id: %q is neither a numeric App ID nor a client ID (like \"Iv23li…\"); "+
+			"copy one from the App's settings page", appID)
+	}
+	if key == nil {
+		return nil, errors.New("private-key: no key given")
+	}
+	if srv == nil {
+		srv = clock.NewServer(clock.Real{})
+	}
+	return &App{id: appID, key: key, srv: srv}, nil
+}
+
+// OnMint registers fn to be called with every JWT the moment it is minted,
+// before it is used, so the caller can mask it in the log. Call it before the
+// App is used.
+func (a *App) OnMint(fn func(jwt string)) { a.onMint = fn }
+
+// ID returns the app id or client id the App was created with.
+func (a *App) ID() string { return a.id }
+
+// JWT returns a JWT that is valid for at least another 60 s of GitHub time,
+// minting a new one if the cached one is too old or was minted with an
+// estimate of GitHub's clock that has since moved by more than 30 s.
+func (a *App) JWT() (string, error) {
+	tok, _, err := a.current()
+	return tok, err
+}
+
+// current returns the JWT to use and the clock offset it was minted with.
+func (a *App) current() (string, time.Duration, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	off, _ := a.srv.Offset()
+	if a.jwt != "" && a.exp.Sub(a.srv.Now()) >= jwtRenew && absDuration(off-a.off) <= skewTolerance {
+		return a.jwt, a.off, nil
+	}
+	return a.mintLocked()
+}
+
+// remint replaces the JWT unless another goroutine already replaced the one
+// the caller saw rejected.
+func (a *App) remint(rejected string) (string, time.Duration, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.jwt != "" && a.jwt != rejected {
+		return a.jwt, a.off, nil
+	}
+	return a.mintLocked()
+}
+
+func (a *App) mintLocked() (string, time.Duration, error) {
+	// One reading of the offset, so the JWT and the offset it is cached
+	// with agree even if a Date header arrives meanwhile.
+	off, _ := a.srv.Offset()
+	now := a.srv.Local().Now().Add(off)
+	iat, exp := now.Add(-jwtBackdate), now.Add(jwtAhead)
+	claims := jwt.RegisteredClaims{
+		Issuer:    a.id,
+		IssuedAt:  jwt.NewNumericDate(iat),
+		ExpiresAt: jwt.NewNumericDate(exp),
+	}
+	signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(a.key)
+	if err != nil {
+		// The signer's error does not include the key.
+		return "", 0, fmt.Errorf("signing the GitHub App JWT: %w", err)
+	}
+	// NumericDate rounds down to whole seconds; cache against the claim
+	// GitHub will actually see.
+	a.jwt, a.exp, a.off = signed, claims.ExpiresAt.Time, off
+	if a.onMint != nil {
+		a.onMint(signed)
+	}
+	return signed, off, nil
+}
+
+// RoundTripper returns a transport that sends each request with
+// "Authorization: Bearer <jwt>" through next (http.DefaultTransport if nil).
+//
+// It records every response's Date in the clock.Server, because the JWT's
+// validity is judged on GitHub's clock. If GitHub answers 401 and the Date shows
+// that the JWT was minted with an estimate more than 30 s off, it mints a new
+// JWT and retries once, provided the body can be sent again.
+func (a *App) RoundTripper(next http.RoundTripper) http.RoundTripper {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return &appTransport{app: a, next: next}
+}
+
+type appTransport struct {
+	app  *App
+	next http.RoundTripper
+}
+
+func (t *appTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, off, err := t.app.current()
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	resp, err := t.next.RoundTrip(withBearer(req, tok))
+	if err != nil {
+		return nil, err
+	}
+	t.app.srv.Observe(resp.Header)
+	if resp.StatusCode != http.StatusUnauthorized || !t.skewed(off) || !replayable(req) {
+		return resp, nil
+	}
+
+	// GitHub judged iat/exp against a clock we had wrong; now that its Date
+	// is known, one retry with a fresh JWT will pass. Only one: a second 401
+	// means something else is wrong (key, app id), and the caller must see it.
+	tok, _, err = t.app.remint(tok)
+	if err != nil {
+		return resp, nil
+	}
+	retry := withBearer(req, tok)
+	if req.Body != nil && req.Body != http.NoBody {
+		body, err := req.GetBody()
+		if err != nil {
+			return resp, nil
+		}
+		retry.Body = body
+	}
+	drainClose(resp.Body)
+	resp, err = t.next.RoundTrip(retry)
+	if err != nil {
+		return nil, err
+	}
+	t.app.srv.Observe(resp.Header)
+	return resp, nil
+}
+
+// skewed reports whether the estimate of GitHub's clock (just updated from a
+// response) differs by more than skewTolerance from the one a JWT was minted
+// with.
+func (t *appTransport) skewed(mintedWith time.Duration) bool {
+	off, known := t.app.srv.Offset()
+	return known && absDuration(off-mintedWith) > skewTolerance
+}
+
+// ExplainError turns GitHub's 401 on a JWT-authenticated route into a message
+// that says what to check. Other errors are returned unchanged.
+func (a *App) ExplainError(err error) error {
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusUnauthorized {
+		return err
+	}
+	return fmt.Errorf("GitHub rejected the App JWT: check app-id (%s) and that private-key belongs to that App: %w", a.id, err)
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}

@@ -1,0 +1,409 @@
+package auth
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-github/v62/github"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+)
+
+func TestNewApp(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+
+	cases := []struct {
+		id      string
+		wantErr string
+	}{
+		{id: "123456"},
+		{id: " 123456\n"},
+		{id: "Iv1.8a61f9b3a7aba766"},
+		{id: "Iv23liABCdef0123456789"},
+		{id: "", wantErr: "app-id: empty"},
+		{id: "my-app", wantErr: `app-id: "my-app" is neither a numeric App ID nor a client ID`},
+		{id: "12 34", wantErr: "is neither"},
+		{id: "Iv1.abc/def", wantErr: "is neither"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.id, func(t *testing.T) {
+			t.Parallel()
+			app, err := NewApp(tc.id, key, nil)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("NewApp(%q) error = %v, want one containing %q", tc.id, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("NewApp(%q): %v", tc.id, err)
+			}
+			if got, want := app.ID(), strings.TrimSpace(tc.id); got != want {
+				t.Errorf("ID() = %q, want %q", got, want)
+			}
+		})
+	}
+
+	if _, err := NewApp("1", nil, nil); err == nil {
+		t.Error("NewApp with a nil key succeeded")
+	}
+}
+
+func TestAppJWT(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+
+	cases := []struct {
+		name string
+		// skew is GitHub's clock minus the runner's, as srv has observed
+		// it; nil means no Date header seen yet.
+		skew *time.Duration
+	}{
+		{name: "no Date seen"},
+		{name: "GitHub in step", skew: ptr(time.Duration(0))},
+		{name: "GitHub 5 minutes ahead", skew: ptr(5 * time.Minute)},
+		{name: "GitHub 5 minutes behind", skew: ptr(-5 * time.Minute)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			vc := clock.NewVirtual(start)
+			srv := clock.NewServer(vc)
+			githubNow := vc.Now
+			if tc.skew != nil {
+				skew := *tc.skew
+				srv.ObserveTime(vc.Now().Add(skew))
+				githubNow = func() time.Time { return vc.Now().Add(skew) }
+			}
+			app, err := NewApp("4242", key, srv)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			tok, err := app.JWT()
+			if err != nil {
+				t.Fatal(err)
+			}
+			claims, err := verifyJWT(tok, &key.PublicKey, "4242", githubNow())
+			if err != nil {
+				t.Fatalf("GitHub would reject the JWT: %v", err)
+			}
+			if d := claims.IssuedAt.Sub(githubNow().Add(-60 * time.Second)); d.Abs() > 2*time.Second {
+				t.Errorf("iat = %v, want GitHub-now − 60 s = %v", claims.IssuedAt.Time, githubNow().Add(-60*time.Second))
+			}
+			if life := claims.ExpiresAt.Sub(claims.IssuedAt.Time); life != 9*time.Minute {
+				t.Errorf("lifetime = %v, want 9m", life)
+			}
+
+			// Reused while more than a minute of life remains.
+			vc.Advance(6 * time.Minute)
+			again, err := app.JWT()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again != tok {
+				t.Error("JWT re-minted after 6 minutes; want the cached one")
+			}
+
+			// Re-minted once less than a minute remains, and valid then.
+			vc.Advance(2 * time.Minute)
+			fresh, err := app.JWT()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fresh == tok {
+				t.Fatal("JWT not re-minted after 8 minutes")
+			}
+			if _, err := verifyJWT(fresh, &key.PublicKey, "4242", githubNow()); err != nil {
+				t.Errorf("GitHub would reject the re-minted JWT: %v", err)
+			}
+			if _, err := verifyJWT(tok, &key.PublicKey, "4242", githubNow().Add(time.Minute)); err == nil {
+				t.Error("the first JWT is still valid 9 minutes later; the test proves nothing")
+			}
+		})
+	}
+}
+
+func TestAppJWTRemintsWhenEstimateMoves(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+	vc := clock.NewVirtual(start)
+	srv := clock.NewServer(vc)
+	app, err := NewApp("Iv23liAbc", key, srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := app.JWT()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A Date header within the tolerance keeps the JWT.
+	srv.ObserveTime(vc.Now().Add(10 * time.Second))
+	if tok, _ := app.JWT(); tok != first {
+		t.Error("JWT re-minted after a 10 s correction")
+	}
+
+	// One showing GitHub 3 minutes behind makes the cached JWT's iat lie in
+	// GitHub's future: re-mint on GitHub's time.
+	github := vc.Now().Add(-3 * time.Minute)
+	srv.ObserveTime(github)
+	tok, err := app.JWT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok == first {
+		t.Fatal("JWT not re-minted after a 3-minute correction")
+	}
+	if _, err := verifyJWT(tok, &key.PublicKey, "Iv23liAbc", github); err != nil {
+		t.Errorf("GitHub would reject the JWT: %v", err)
+	}
+}
+
+// jwtServer is a fake GitHub that accepts a request only with a JWT valid on
+// its own clock, which runs skew ahead of the runner's.
+type jwtServer struct {
+	t     *testing.T
+	vc    *clock.Virtual
+	pub   *rsa.PublicKey
+	appID string
+
+	mu     sync.Mutex
+	skew   time.Duration
+	drift  time.Duration // added to skew after each request
+	bodies []string
+	auths  []string
+}
+
+func (s *jwtServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	now := s.vc.Now().Add(s.skew)
+	s.skew += s.drift
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.t.Errorf("reading body: %v", err)
+	}
+	s.bodies = append(s.bodies, string(body))
+	tok, _ := bearer(r)
+	s.auths = append(s.auths, tok)
+	s.mu.Unlock()
+
+	setDate(w, now)
+	if _, err := verifyJWT(tok, s.pub, s.appID, now); err != nil {
+		writeJSON(w, http.StatusUnauthorized, githubError("'Issued at' claim ('iat') must be an Integer representing a time in the past"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"ok": "yes"})
+}
+
+func (s *jwtServer) requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.bodies)
+}
+
+func TestAppRoundTripper(t *testing.T) {
+	t.Parallel()
+	key, other := newKey(t), newKey(t)
+
+	cases := []struct {
+		name string
+		// skew is GitHub's clock minus the runner's.
+		skew time.Duration
+		// drift moves GitHub's clock after every request, so every
+		// response looks skewed.
+		drift time.Duration
+		// wrongKey makes the server verify with another App's key.
+		wrongKey bool
+		method   string
+		body     string
+		// opaque sends a body that cannot be replayed.
+		opaque       bool
+		wantStatus   int
+		wantRequests int
+	}{
+		{name: "clocks agree", wantStatus: 200, wantRequests: 1},
+		{name: "small skew needs no retry", skew: 40 * time.Second, wantStatus: 200, wantRequests: 1},
+		{name: "runner 5 minutes ahead", skew: -5 * time.Minute, wantStatus: 200, wantRequests: 2},
+		{name: "runner 9 minutes behind", skew: 9 * time.Minute, wantStatus: 200, wantRequests: 2},
+		{name: "POST body is replayed", skew: -5 * time.Minute, method: "POST", body: `{"a":1}`, wantStatus: 200, wantRequests: 2},
+		{name: "opaque body is not retried", skew: -5 * time.Minute, method: "POST", body: `{"a":1}`, opaque: true, wantStatus: 401, wantRequests: 1},
+		{name: "wrong key is not retried", wrongKey: true, wantStatus: 401, wantRequests: 1},
+		{name: "skewed and wrong key retries once", skew: -5 * time.Minute, wrongKey: true, wantStatus: 401, wantRequests: 2},
+		{name: "clock running away retries once", skew: -5 * time.Minute, drift: -5 * time.Minute, wantStatus: 401, wantRequests: 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			vc := clock.NewVirtual(start)
+			verifyWith := &key.PublicKey
+			if tc.wrongKey {
+				verifyWith = &other.PublicKey
+			}
+			fake := &jwtServer{t: t, vc: vc, pub: verifyWith, appID: "77", skew: tc.skew, drift: tc.drift}
+			ts := httptest.NewServer(fake)
+			t.Cleanup(ts.Close)
+
+			app, err := NewApp("77", key, clock.NewServer(vc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			client := &http.Client{Transport: app.RoundTripper(ts.Client().Transport)}
+
+			method := tc.method
+			if method == "" {
+				method = http.MethodGet
+			}
+			var body io.Reader
+			if tc.body != "" {
+				body = strings.NewReader(tc.body)
+				if tc.opaque {
+					body = io.MultiReader(body) // hides the type, so no GetBody
+				}
+			}
+			req, err := http.NewRequestWithContext(t.Context(), method, ts.URL+"/app/hook/deliveries", body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Accept", "application/vnd.github+json")
+			before := req.Header.Clone()
+
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+
+			if resp.StatusCode != tc.wantStatus {
+				t.Errorf("status = %d, want %d", resp.StatusCode, tc.wantStatus)
+			}
+			if got := fake.requests(); got != tc.wantRequests {
+				t.Errorf("GitHub got %d requests, want %d", got, tc.wantRequests)
+			}
+			if diff := cmp.Diff(before, req.Header); diff != "" {
+				t.Errorf("caller's header changed (-before +after):\n%s", diff)
+			}
+			fake.mu.Lock()
+			defer fake.mu.Unlock()
+			for i, b := range fake.bodies {
+				if b != tc.body {
+					t.Errorf("request %d body = %q, want %q", i, b, tc.body)
+				}
+			}
+			if len(fake.auths) == 2 && fake.auths[0] == fake.auths[1] {
+				t.Error("retried with the rejected JWT")
+			}
+		})
+	}
+}
+
+// failingTransport fails every request, to check that a transport error is
+// passed through and not retried.
+type failingTransport struct{ calls int }
+
+func (f *failingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.calls++
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+	return nil, errors.New("connection refused")
+}
+
+func TestAppRoundTripperTransportError(t *testing.T) {
+	t.Parallel()
+	app, err := NewApp("1", newKey(t), clock.NewServer(clock.NewVirtual(start)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ft := &failingTransport{}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://github.invalid/app", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := app.RoundTripper(ft).RoundTrip(req)
+	if err == nil {
+		_ = resp.Body.Close()
+		t.Fatal("RoundTrip succeeded, want the transport's error")
+	}
+	noSecrets(t, err.Error())
+	if ft.calls != 1 {
+		t.Errorf("transport called %d times, want 1", ft.calls)
+	}
+}
+
+func TestAppExplainError(t *testing.T) {
+	t.Parallel()
+	app, err := NewApp("123", newKey(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp401 := &http.Response{StatusCode: 401, Request: &http.Request{Method: "GET", URL: mustURL(t, "https://api.github.com/app/hook/deliveries")}}
+	er := &github.ErrorResponse{Response: resp401, Message: "A JSON web token could not be decoded"}
+
+	got := app.ExplainError(er)
+	want := "GitHub rejected the App JWT: check app-id (123) and that private-key belongs to that App"
+	if !strings.Contains(got.Error(), want) || !strings.Contains(got.Error(), er.Message) {
+		t.Errorf("ExplainError = %q, want it to contain %q and GitHub's message", got, want)
+	}
+	var as *github.ErrorResponse
+	if !errors.As(got, &as) {
+		t.Error("ExplainError lost the *github.ErrorResponse")
+	}
+
+	other := &github.ErrorResponse{Response: &http.Response{StatusCode: 403}}
+	if got := app.ExplainError(other); got != error(other) {
+		t.Errorf("ExplainError changed a 403: %v", got)
+	}
+	if got := app.ExplainError(context.Canceled); got != context.Canceled {
+		t.Errorf("ExplainError changed a non-API error: %v", got)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestAppOnMintSeesEveryJWTFirst(t *testing.T) {
+	t.Parallel()
+	vc := clock.NewVirtual(time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC))
+	app, err := NewApp("123", newKey(t), clock.NewServer(vc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var minted []string
+	app.OnMint(func(j string) { minted = append(minted, j) })
+	first, err := app.JWT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := app.JWT(); again != first {
+		t.Fatal("JWT was re-minted within its life")
+	}
+	vc.Advance(8 * time.Minute)
+	second, err := app.JWT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(minted) != 2 || minted[0] != first || minted[1] != second {
+		t.Errorf("OnMint saw %d JWTs, want exactly the 2 minted, in order", len(minted))
+	}
+}

@@ -196,6 +196,11 @@ func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
 		next = "unchanged (dry run)"
 	case !h.Saved.IsZero():
 		next = day(h.Saved)
+		if h.Saved.Before(res.Until) && len(res.Failures) > 0 {
+			// Otherwise a checkpoint hours before the window's end looks
+			// like a bug.
+			next += ", held at the oldest GUID still in play so the next run sees how its redelivery went"
+		}
 	}
 	fmt.Fprintf(b, "| Checkpoint | %s → %s (%s) |\n", prev, next, esc(h.Store))
 
@@ -239,7 +244,7 @@ func headline(dryRun bool, h Hook, c outcomeCounts) string {
 
 func failure(d redeliver.Delivery) string {
 	switch {
-	case d.StatusCode != 0 && d.Status != "":
+	case d.StatusCode != 0 && d.Status != "" && !strings.Contains(d.Status, strconv.Itoa(d.StatusCode)):
 		return fmt.Sprintf("%d %s", d.StatusCode, d.Status)
 	case d.Status != "":
 		return d.Status

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"maps"
+	"slices"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+	"github.com/hook-redeliver/hook-redeliver/internal/report"
+)
+
+// runAction runs as a step of a workflow: inputs from INPUT_*, results as
+// step outputs and a job summary, problems as annotations.
+func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer) int {
+	return runActionWith(ctx, getenv, stdout, deps{clock: clock.Real{}})
+}
+
+func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Writer, d deps) int {
+	gha := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stdout))
+	d.log = gha
+	cfg, err := loadConfig(ctx, inputLookuper(getenv))
+	if err == nil {
+		err = cfg.Validate(runner{apiURL: getenv("GITHUB_API_URL"), repository: getenv("GITHUB_REPOSITORY")})
+	}
+	if err != nil {
+		gha.Errorf("%s", err)
+		return 2
+	}
+	gha.Infof("hook-redeliver %s: %s", version, cfg)
+
+	rep, err := execute(ctx, cfg, d)
+	writeResults(gha, getenv, rep)
+	if err != nil {
+		gha.Errorf("%s", err)
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		return 1
+	}
+	return 0
+}
+
+// writeResults sets the step outputs and the job summary. Outside a runner
+// (no GITHUB_OUTPUT file) go-githubactions would panic, so check first.
+func writeResults(gha *githubactions.Action, getenv func(string) string, rep *report.Run) {
+	if getenv("GITHUB_OUTPUT") != "" {
+		out := rep.Outputs()
+		for _, k := range slices.Sorted(maps.Keys(out)) {
+			gha.SetOutput(k, out[k])
+		}
+	}
+	if getenv("GITHUB_STEP_SUMMARY") != "" && len(rep.Hooks) > 0 {
+		gha.AddStepSummary(rep.Markdown())
+	}
+}

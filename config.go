@@ -1,0 +1,342 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+
+	"github.com/hook-redeliver/hook-redeliver/checkpoint"
+)
+
+// Config is every input of the action. The env keys are the inputs'
+// names upper-cased with "_" for "-": APP_ID is the input app-id, read from
+// INPUT_APP-ID in a workflow (see inputLookuper) and from APP_ID or --app-id
+// on the command line. Defaults live here and, for the Marketplace page, in
+// action.yml; a test keeps the two in step.
+type Config struct {
+	AppID          string `env:"APP_ID"`
+	PrivateKey     string `env:"PRIVATE_KEY"`
+	Token          string `env:"TOKEN"`
+	InstallationID int64  `env:"INSTALLATION_ID"`
+
+	Org        string `env:"ORG"`
+	Repository string `env:"REPOSITORY"`
+	HookID     string `env:"HOOK_ID"`
+	APIURL     string `env:"API_URL"`
+
+	CheckpointVariable   string `env:"CHECKPOINT_VARIABLE"`
+	CheckpointRepository string `env:"CHECKPOINT_REPOSITORY"`
+
+	Since              string        `env:"SINCE"`
+	DryRun             bool          `env:"DRY_RUN, default=false"`
+	MaxRedeliveries    int           `env:"MAX_REDELIVERIES, default=0"`
+	MaxAttempts        int           `env:"MAX_ATTEMPTS, default=5"`
+	Timeout            time.Duration `env:"TIMEOUT, default=50m"`
+	RedeliveryInterval time.Duration `env:"REDELIVERY_INTERVAL, default=1s"`
+
+	// Derived by Validate.
+	target     targetSpec
+	hooks      hookList
+	since      sinceSpec
+	cpOwner    string
+	cpRepo     string
+	apiURL     *url.URL
+	enterprise bool
+}
+
+// String never shows a secret: the config may end up in a debug log.
+func (c *Config) String() string {
+	red := func(s string) string {
+		if s == "" {
+			return "(unset)"
+		}
+		return "(set)"
+	}
+	return fmt.Sprintf("target=%s hooks=%s api-url=%s app-id=%s private-key=%s token=%s checkpoint=%s in %s/%s since=%q dry-run=%t max-redeliveries=%d max-attempts=%d timeout=%s redelivery-interval=%s",
+		c.target, c.hooks, c.APIURL, c.AppID, red(c.PrivateKey), red(c.Token), c.CheckpointVariable, c.cpOwner, c.cpRepo,
+		c.Since, c.DryRun, c.MaxRedeliveries, c.MaxAttempts, c.Timeout, c.RedeliveryInterval)
+}
+
+// inputLookuper reads the config's keys from the runner's input variables:
+// APP_ID from INPUT_APP-ID. go-envconfig rejects keys with hyphens, and the
+// runner keeps them, so the mapping happens here. The runner sets every
+// declared input, empty when the workflow gave none: empty counts as unset, so
+// that the defaults in Config apply.
+type inputLookuper func(string) string
+
+func (l inputLookuper) Lookup(key string) (string, bool) {
+	v := strings.TrimSpace(l("INPUT_" + strings.ReplaceAll(key, "_", "-")))
+	return v, v != ""
+}
+
+// loadConfig fills a Config from l.
+func loadConfig(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
+	var c Config
+	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: l}); err != nil {
+		return nil, inputError(err)
+	}
+	return &c, nil
+}
+
+// inputError rewrites go-envconfig's "MaxAttempts: strconv.ParseInt: ..."
+// into "input max-attempts: ...".
+func inputError(err error) error {
+	msg := err.Error()
+	field, rest, ok := strings.Cut(msg, ": ")
+	if !ok {
+		return err
+	}
+	f, found := reflect.TypeOf(Config{}).FieldByName(field)
+	if !found {
+		return err
+	}
+	key, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+	want := map[reflect.Kind]string{
+		reflect.Bool:  "true or false",
+		reflect.Int:   "a whole number",
+		reflect.Int64: "a whole number",
+	}[f.Type.Kind()]
+	if f.Type == reflect.TypeOf(time.Duration(0)) {
+		want = "a duration such as 90s, 30m or 2h"
+	}
+	if want != "" {
+		return fmt.Errorf("input %s: want %s (%s)", inputName(key), want, rest)
+	}
+	return fmt.Errorf("input %s: %s", inputName(key), rest)
+}
+
+func inputName(key string) string { return strings.ToLower(strings.ReplaceAll(key, "_", "-")) }
+
+// runner is what the workflow run tells the action besides its inputs.
+type runner struct {
+	apiURL     string // GITHUB_API_URL
+	repository string // GITHUB_REPOSITORY
+}
+
+type targetSpec struct{ org, owner, repo string }
+
+func (t targetSpec) String() string {
+	switch {
+	case t.org != "":
+		return "org " + t.org
+	case t.owner != "":
+		return "repository " + t.owner + "/" + t.repo
+	}
+	return "GitHub App webhook"
+}
+
+// hookList is the hook-id input: ids, or every hook of the target.
+type hookList struct {
+	all bool
+	ids []int64
+}
+
+func (h hookList) String() string {
+	if h.all {
+		return "all"
+	}
+	s := make([]string, len(h.ids))
+	for i, id := range h.ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ",")
+}
+
+var (
+	loginRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
+	repoRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
+	appIDRE = regexp.MustCompile(`^(?:[0-9]{1,19}|Iv[0-9A-Za-z.]{4,40})$`)
+)
+
+// Validate checks every input and derives what the run needs. Each error
+// names the input, says what was wrong and how to fix it, and never repeats a
+// secret.
+func (c *Config) Validate(r runner) error {
+	var errs []error
+	bad := func(input, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("input %s: %s", input, fmt.Sprintf(format, args...)))
+	}
+
+	// Target.
+	switch {
+	case c.Org != "" && c.Repository != "":
+		bad("org", "set org or repository, not both (org for an organization webhook, repository for a repository webhook, neither for the App's webhook)")
+	case c.Org != "":
+		if !loginRE.MatchString(c.Org) {
+			bad("org", "%q is not an organization login", c.Org)
+		}
+		c.target = targetSpec{org: c.Org}
+	case c.Repository != "":
+		owner, name, ok := strings.Cut(c.Repository, "/")
+		if !ok || !loginRE.MatchString(owner) || !repoRE.MatchString(name) {
+			bad("repository", "want owner/name such as octo-org/octo-repo, got %q", c.Repository)
+		}
+		c.target = targetSpec{owner: owner, repo: name}
+	}
+
+	// Hooks.
+	appTarget := c.Org == "" && c.Repository == ""
+	switch h := strings.TrimSpace(c.HookID); {
+	case appTarget && h != "":
+		bad("hook-id", "the GitHub App webhook has no hook id; set org or repository to target an organization or repository webhook, or leave hook-id empty")
+	case !appTarget && h == "":
+		bad("hook-id", "required with org or repository: the webhook's id (from its settings page URL), a list such as 123,456, or all")
+	case strings.EqualFold(h, "all"):
+		c.hooks.all = true
+	case h != "":
+		for _, f := range strings.FieldsFunc(h, func(r rune) bool { return r == ',' || r == '\n' || r == ' ' || r == '\r' || r == '\t' }) {
+			id, err := strconv.ParseInt(f, 10, 64)
+			if err != nil || id <= 0 {
+				bad("hook-id", "want a webhook id such as 12345678, a list such as 123,456, or all; got %q", f)
+				continue
+			}
+			c.hooks.ids = append(c.hooks.ids, id)
+		}
+	default:
+		c.hooks.ids = []int64{0}
+	}
+
+	// Credentials.
+	switch {
+	case c.AppID != "" && c.PrivateKey == "":
+		bad("private-key", "required with app-id: the App's private key (the whole .pem file, usually from a secret)")
+	case c.AppID == "" && c.PrivateKey != "":
+		bad("app-id", "required with private-key: the App's id or client id")
+	case c.AppID != "" && !appIDRE.MatchString(c.AppID):
+		bad("app-id", "want the App's numeric id (such as 123456) or its client id (Iv1.…), got %q", c.AppID)
+	}
+	if appTarget && c.AppID == "" {
+		bad("app-id", "required for the GitHub App's webhook (with neither org nor repository set): listing it needs an App JWT")
+	}
+	if !appTarget && c.Token == "" && c.AppID == "" {
+		bad("token", "required for an organization or repository webhook, unless app-id and private-key are set (the action then uses the App's installation tokens)")
+	}
+	if c.InstallationID < 0 {
+		bad("installation-id", "want a positive number, got %d", c.InstallationID)
+	}
+
+	// API URL.
+	api := c.APIURL
+	if api == "" {
+		api = r.apiURL
+	}
+	if api == "" {
+		api = "https://api.github.com"
+	}
+	u, err := url.Parse(api)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad("api-url", "want the REST API's base URL such as https://api.github.com or https://ghes.example.com/api/v3, got %q", api)
+	} else {
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+		}
+		c.apiURL = u
+		c.APIURL = u.String()
+		c.enterprise = u.Host != "api.github.com"
+	}
+
+	// Checkpoint.
+	cpRepo := c.CheckpointRepository
+	if cpRepo == "" {
+		cpRepo = r.repository
+	}
+	owner, name, ok := strings.Cut(cpRepo, "/")
+	switch {
+	case cpRepo == "":
+		bad("checkpoint-repository", "required outside a workflow run: the owner/name of the repository holding the checkpoint variable")
+	case !ok || !loginRE.MatchString(owner) || !repoRE.MatchString(name):
+		bad("checkpoint-repository", "want owner/name such as octo-org/ops, got %q", cpRepo)
+	default:
+		c.cpOwner, c.cpRepo = owner, name
+	}
+	if c.CheckpointVariable != "" {
+		if err := checkpoint.ValidateName(c.CheckpointVariable); err != nil {
+			bad("checkpoint-variable", "%v", err)
+		}
+	}
+
+	// Run.
+	if c.Since != "" {
+		s, err := parseSince(c.Since)
+		if err != nil {
+			bad("since", "%v", err)
+		}
+		c.since = s
+	}
+	if c.MaxRedeliveries < 0 {
+		bad("max-redeliveries", "want 0 (no cap) or more, got %d", c.MaxRedeliveries)
+	}
+	if c.MaxAttempts < 0 {
+		bad("max-attempts", "want 0 (no cap) or more, got %d", c.MaxAttempts)
+	}
+	if c.Timeout < 10*time.Second {
+		bad("timeout", "want at least 10s so the run can read deliveries and save its checkpoint, got %s", c.Timeout)
+	}
+	if c.RedeliveryInterval < 0 || c.RedeliveryInterval > time.Minute {
+		bad("redelivery-interval", "want a duration from 0s to 1m, got %s", c.RedeliveryInterval)
+	}
+	return errors.Join(errs...)
+}
+
+// variableFor returns the checkpoint variable of one hook.
+func (c *Config) variableFor(hookID int64) string {
+	if c.CheckpointVariable != "" {
+		if c.hooks.all || len(c.hooks.ids) > 1 {
+			return fmt.Sprintf("%s_%d", c.CheckpointVariable, hookID)
+		}
+		return c.CheckpointVariable
+	}
+	return checkpoint.DefaultName(c.AppID, c.target.org, c.target.owner, c.target.repo, hookID)
+}
+
+// retention is how long GitHub keeps deliveries that can be redelivered: three
+// days on github.com (and GHE.com), seven on Enterprise Server 3.16 and later.
+func (c *Config) retention() time.Duration {
+	if !c.enterprise || strings.HasSuffix(c.apiURL.Host, ".ghe.com") {
+		return 72 * time.Hour
+	}
+	return 7 * 24 * time.Hour
+}
+
+// sinceSpec is the since input: a time, or a duration back from GitHub's now.
+type sinceSpec struct {
+	at  time.Time
+	ago time.Duration
+}
+
+func (s sinceSpec) set() bool { return !s.at.IsZero() || s.ago > 0 }
+
+func (s sinceSpec) resolve(now time.Time) time.Time {
+	if !s.at.IsZero() {
+		return s.at
+	}
+	return now.Add(-s.ago)
+}
+
+// parseSince reads an RFC 3339 time, epoch milliseconds or a duration such as
+// 36h or 3d.
+func parseSince(v string) (sinceSpec, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return sinceSpec{at: t.UTC()}, nil
+	}
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
+		return sinceSpec{at: time.UnixMilli(ms).UTC()}, nil
+	}
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n > 0 {
+			return sinceSpec{ago: time.Duration(n) * 24 * time.Hour}, nil
+		}
+	}
+	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return sinceSpec{ago: d}, nil
+	}
+	return sinceSpec{}, fmt.Errorf("want an RFC 3339 time (2026-11-20T06:00:00Z), epoch milliseconds (1763618400000) or a duration back from now (36h, 3d), got %q", v)
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"time"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
+)
+
+// runDemo runs one full pass, exactly as a workflow would, against a
+// simulated GitHub on 127.0.0.1: an App whose webhook has a day of
+// deliveries, some of them failed. Time is virtual, so the one-second pacing
+// between redeliveries costs nothing.
+func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
+	now := time.Now().UTC().Truncate(time.Second)
+	vc := clock.NewVirtual(now)
+	fake := fakegithub.New(fakegithub.Options{Clock: vc, PathPrefix: "/api/v3", Seed: 1})
+	defer fake.Close()
+
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		fmt.Fprintln(stderr, "demo: generate a key:", err)
+		return 1
+	}
+	const appID = 424242
+	fake.AddApp(appID, "", &key.PublicKey)
+	const token = "github_pat_demo_token_for_the_simulated_github"
+	fake.AddToken(token, fakegithub.Credential{Kind: "fine-grained", Permissions: map[string]string{"actions_variables": "write"}})
+	failed := fake.Seed(fakegithub.AppHook(), fakegithub.SeedOptions{
+		N: 2500, From: now.Add(-30 * time.Hour), To: now,
+		FailedFraction: 0.01, RecoveredFraction: 0.004,
+		Rand: mrand.New(mrand.NewPCG(1, 2)),
+	})
+	// The receiver is back, except for one event type it rejects for good.
+	fake.SetReceiver(func(d fakegithub.Delivery, attempt int) (string, int) {
+		if d.Event == "check_run" {
+			return "Invalid HTTP Response: 400", 400
+		}
+		return "OK", 200
+	})
+	fmt.Fprintf(stderr, "simulated GitHub at %s: an App webhook with 2,500 deliveries over 30 hours, %d GUIDs failed\n\n", fake.URL(), failed)
+
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	cfg := &Config{
+		AppID: fmt.Sprint(appID), PrivateKey: pemKey, Token: token,
+		APIURL: fake.URL(), CheckpointRepository: "demo-org/ops",
+		MaxAttempts: 5, Timeout: 50 * time.Minute, RedeliveryInterval: time.Second,
+	}
+	if err := cfg.Validate(runner{}); err != nil {
+		fmt.Fprintln(stderr, "demo:", err)
+		return 1
+	}
+	rep, err := execute(ctx, cfg, deps{clock: vc, log: &textLogger{w: stderr}})
+	fmt.Fprintln(stderr)
+	fmt.Fprint(stdout, rep.Markdown())
+	if err != nil {
+		fmt.Fprintln(stderr, "demo:", err)
+		return 1
+	}
+	if err := fake.Err(); err != nil {
+		fmt.Fprintln(stderr, "demo: the simulated GitHub saw unexpected requests:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,44 @@
+// Command hook-redeliver finds failed GitHub webhook deliveries and
+// redelivers them. In a workflow it runs as a Docker container action; on a
+// server it runs from the command line.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	// SIGTERM is what the runner sends when a job is cancelled: stop
+	// starting redeliveries, but still save the checkpoint.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := realMain(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// realMain picks the mode and returns the exit status: 0 when every hook
+// was handled, 1 when something failed, 2 for bad input.
+func realMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if getenv("GITHUB_ACTIONS") == "true" {
+		return runAction(ctx, getenv, stdout)
+	}
+	return runCLI(ctx, args, getenv, stdout, stderr)
+}
+
+// exitError carries an exit status.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageError(format string, args ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
+}

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/hook-redeliver/hook-redeliver/auth"
+	"github.com/hook-redeliver/hook-redeliver/checkpoint"
+	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+	"github.com/hook-redeliver/hook-redeliver/internal/ghtransport"
+	"github.com/hook-redeliver/hook-redeliver/internal/report"
+	"github.com/hook-redeliver/hook-redeliver/redeliver"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// firstLookback is how far back the first run looks, as GitHub's scripts do.
+const firstLookback = 24 * time.Hour
+
+// logger is where a run tells what it does: the Actions log (annotations,
+// groups, masks) or a terminal.
+type logger interface {
+	Infof(format string, args ...any)
+	Warningf(format string, args ...any)
+	Group(title string)
+	EndGroup()
+	AddMask(secret string)
+}
+
+// deps are what a run takes from its surroundings, so tests can run it whole
+// on a virtual clock.
+type deps struct {
+	clock     clock.Clock       // local clock
+	transport http.RoundTripper // the network
+	log       logger
+	// store returns the checkpoint store of one hook; nil means a repository
+	// variable through the GitHub client given.
+	store func(cfg *Config, hookID int64, client *github.Client) checkpoint.Store
+}
+
+// defaultTransport bounds every network step but not the whole request: rate
+// limit waits happen above it, in ghtransport, and may be long.
+func defaultTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 10 * time.Second
+	t.ResponseHeaderTimeout = 30 * time.Second
+	return t
+}
+
+// finishReserve is the part of the time budget kept for saving the
+// checkpoint and writing the report after the pass stops.
+func finishReserve(timeout time.Duration) time.Duration {
+	return min(30*time.Second, timeout/10)
+}
+
+// clients are the GitHub clients of a run, one per credential and purpose so
+// each has its own rate-limit accounting and deadline.
+type clients struct {
+	hooks      *github.Client
+	hooksT     *ghtransport.Transport
+	checkpoint *github.Client
+}
+
+func newGitHubClient(cfg *Config, rt http.RoundTripper) (*github.Client, error) {
+	c := github.NewClient(&http.Client{Transport: rt})
+	c.UserAgent = "hook-redeliver/" + version
+	if cfg.apiURL.String() != "https://api.github.com/" {
+		return c.WithEnterpriseURLs(cfg.APIURL, cfg.APIURL)
+	}
+	return c, nil
+}
+
+// buildClients sets up credentials: an App JWT for the App's webhook, the
+// token for everything else, or, with an App and no token, installation
+// tokens minted for each purpose with the narrowest permissions.
+func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDeadline time.Time) (*clients, error) {
+	base := d.transport
+	if base == nil {
+		base = defaultTransport()
+	}
+	logf := func(format string, args ...any) { d.log.Infof(format, args...) }
+	write := "write"
+	if cfg.DryRun {
+		write = "read"
+	}
+
+	var app *auth.App
+	var inst *auth.Installations
+	if cfg.AppID != "" {
+		key, err := auth.ParsePrivateKey(cfg.PrivateKey)
+		if err != nil {
+			return nil, fmt.Errorf("input %w", err)
+		}
+		if app, err = auth.NewApp(cfg.AppID, key, srv); err != nil {
+			return nil, fmt.Errorf("input %w", err)
+		}
+		app.OnMint(d.log.AddMask)
+		if cfg.Token == "" {
+			jwtT := ghtransport.New(app.RoundTripper(base), ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf})
+			jwtClient, err := newGitHubClient(cfg, jwtT)
+			if err != nil {
+				return nil, err
+			}
+			inst = auth.NewInstallations(jwtClient, srv, d.log.AddMask, auth.WithAppID(cfg.AppID))
+		}
+	}
+
+	var hookAuth, cpAuth http.RoundTripper
+	switch {
+	case cfg.target.org == "" && cfg.target.owner == "":
+		hookAuth = app.RoundTripper(base)
+	case cfg.Token != "":
+		hookAuth = auth.Token(cfg.Token, base)
+	case cfg.target.org != "":
+		hookAuth = inst.RoundTripper(auth.Scope{Org: cfg.target.org, InstallationID: cfg.InstallationID,
+			Permissions: auth.Permissions{"organization_hooks": write}}, base)
+	default:
+		hookAuth = inst.RoundTripper(auth.Scope{Owner: cfg.target.owner, Repo: cfg.target.repo, InstallationID: cfg.InstallationID,
+			Permissions: auth.Permissions{"repository_hooks": write}}, base)
+	}
+	if cfg.Token != "" {
+		cpAuth = auth.Token(cfg.Token, base)
+	} else {
+		// The checkpoint repository may belong to another installation
+		// than the target: installation-id names the target's only.
+		cpAuth = inst.RoundTripper(auth.Scope{Owner: cfg.cpOwner, Repo: cfg.cpRepo,
+			Permissions: auth.Permissions{"actions_variables": write}}, base)
+	}
+
+	hooksT := ghtransport.New(hookAuth, ghtransport.Options{
+		Server: srv, MutationInterval: cfg.RedeliveryInterval, Deadline: passDeadline,
+		// Leave a few requests of a shared budget for the checkpoint.
+		Reserve: 10, Logf: logf,
+	})
+	cpT := ghtransport.New(cpAuth, ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf})
+	hooks, err := newGitHubClient(cfg, hooksT)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := newGitHubClient(cfg, cpT)
+	if err != nil {
+		return nil, err
+	}
+	return &clients{hooks: hooks, hooksT: hooksT, checkpoint: cp}, nil
+}
+
+// execute runs the action for every hook of cfg. It returns the report even
+// when it also returns an error.
+func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
+	rep := &report.Run{DryRun: cfg.DryRun}
+	start := d.clock.Now()
+	hardDeadline := start.Add(cfg.Timeout)
+	passDeadline := hardDeadline.Add(-finishReserve(cfg.Timeout))
+	srv := clock.NewServer(d.clock)
+
+	cl, err := buildClients(cfg, d, srv, passDeadline, hardDeadline)
+	if err != nil {
+		return rep, err
+	}
+	target := redeliver.Target{Org: cfg.target.org, Owner: cfg.target.owner, Repo: cfg.target.repo}
+	ids := cfg.hooks.ids
+	if cfg.hooks.all {
+		d.log.Group("Webhooks of " + cfg.target.String())
+		ids, err = redeliver.ListHooks(ctx, cl.hooks, target)
+		d.log.EndGroup()
+		if err != nil {
+			return rep, err
+		}
+		d.log.Infof("found %d webhooks: %v", len(ids), ids)
+	}
+
+	var errs []error
+	for _, id := range ids {
+		target.HookID = id
+		var store checkpoint.Store
+		if d.store != nil {
+			store = d.store(cfg, id, cl.checkpoint)
+		} else {
+			store = checkpoint.NewVariable(cl.checkpoint, cfg.cpOwner, cfg.cpRepo, cfg.variableFor(id))
+		}
+		h := runHook(ctx, cfg, d, srv, cl, target, store, passDeadline)
+		rep.Hooks = append(rep.Hooks, h)
+		if h.Err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", target, h.Err))
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+// runHook handles one webhook: read the checkpoint, run the pass, save the
+// new checkpoint. Its errors end up in the returned report.
+func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *clients, target redeliver.Target, store checkpoint.Store, passDeadline time.Time) report.Hook {
+	h := report.Hook{Target: target, Store: store.String()}
+	log := d.log
+
+	log.Group(fmt.Sprintf("Checkpoint of %s (%s)", target, store))
+	prev, found, err := store.Load(ctx)
+	log.EndGroup()
+	if err != nil {
+		h.Err = err
+		return h
+	}
+	now := srv.Now()
+	var since time.Time
+	if found {
+		h.Previous = prev.Checkpoint
+		since = prev.Checkpoint.Add(-redeliver.Overlap)
+		log.Infof("checkpoint %s: reading from %s (%s of overlap)", stamp(prev.Checkpoint), stamp(since), redeliver.Overlap)
+	} else {
+		since = now.Add(-firstLookback)
+		log.Infof("no checkpoint yet: first run, looking back %s to %s", firstLookback, stamp(since))
+	}
+	keepPrevious := false
+	if cfg.since.set() {
+		s := cfg.since.resolve(now)
+		if found && s.After(since) {
+			// Moving the checkpoint past deliveries this run does not read
+			// would lose them: keep the stored one.
+			keepPrevious = true
+			h.Notes = append(h.Notes, fmt.Sprintf("since (%s) is later than the stored checkpoint, so the checkpoint is not moved past %s: deliveries between the two were not read.", stamp(s), stamp(prev.Checkpoint)))
+		}
+		since, h.SinceInput = s, true
+		log.Infof("since input: reading from %s", stamp(since))
+	}
+	if oldest := now.Add(-cfg.retention()); since.Before(oldest) {
+		msg := fmt.Sprintf("the window start %s is older than GitHub's retention of %s; reading from %s instead. Failed deliveries older than that can no longer be redelivered.", stamp(since), cfg.retention(), stamp(oldest))
+		if !h.SinceInput {
+			log.Warningf("%s", msg)
+			h.Notes = append(h.Notes, msg)
+		}
+		since = oldest
+	}
+
+	if !found && !cfg.DryRun {
+		// Create the variable now: a token that cannot write it fails here,
+		// before anything is redelivered.
+		if err := store.Save(ctx, checkpoint.State{Checkpoint: since.Add(redeliver.Overlap)}); err != nil {
+			h.Err = err
+			return h
+		}
+	}
+	if found && prev.SettleUntil.After(now) {
+		wait := prev.SettleUntil.Sub(now)
+		log.Infof("the previous run redelivered until %s: waiting %s for those attempts to show in the list", stamp(prev.SettleUntil.Add(-redeliver.Settle)), wait.Round(time.Second))
+		if err := d.clock.Sleep(ctx, wait); err != nil {
+			h.Err = fmt.Errorf("wait for the previous run's redeliveries: %w", err)
+			return h
+		}
+	}
+
+	log.Group(fmt.Sprintf("Deliveries of %s since %s", target, stamp(since)))
+	res, err := redeliver.Run(ctx, cl.hooks, redeliver.Options{
+		Target:          target,
+		Since:           since,
+		Server:          srv,
+		Deadline:        passDeadline,
+		DryRun:          cfg.DryRun,
+		MaxRedeliveries: cfg.MaxRedeliveries,
+		MaxAttempts:     cfg.MaxAttempts,
+		Retention:       cfg.retention(),
+		Logf:            log.Infof,
+	})
+	log.EndGroup()
+	h.Result = res
+	if err != nil {
+		h.Err = err
+	}
+	warnOutcomes(log, res)
+
+	if cfg.DryRun || !res.Listed {
+		return h
+	}
+	next := checkpoint.State{Checkpoint: res.Checkpoint}
+	if keepPrevious && prev.Checkpoint.Before(next.Checkpoint) {
+		next.Checkpoint = prev.Checkpoint
+	}
+	if !res.LastRedelivery.IsZero() {
+		next.SettleUntil = res.LastRedelivery.Add(redeliver.Settle)
+	}
+	// Save even when the run is being cancelled: what was redelivered must
+	// be recorded.
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := store.Save(saveCtx, next); err != nil {
+		h.Err = errors.Join(h.Err, fmt.Errorf("%w; the next run reads the same window again and skips what this run redelivered", err))
+		return h
+	}
+	h.Saved = next.Checkpoint
+	log.Infof("checkpoint saved: %s", stamp(next.Checkpoint))
+	return h
+}
+
+// warnOutcomes raises one annotation per kind of trouble, not one per GUID:
+// annotations are for a person to notice, the log has the details.
+func warnOutcomes(log logger, res *redeliver.Result) {
+	if res == nil {
+		return
+	}
+	for _, o := range []redeliver.Outcome{redeliver.GaveUp, redeliver.Expired, redeliver.Refused, redeliver.Unknown} {
+		if n := res.Count(o); n > 0 {
+			log.Warningf("%s: %d GUIDs %s", res.Target, n, describe(o))
+		}
+	}
+	if res.Stopped != "" {
+		log.Warningf("%s: stopped early (%s); %d GUIDs left for the next run, oldest first", res.Target, res.Stopped, res.Count(redeliver.NotAttempted))
+	}
+	for _, f := range res.Failures {
+		if f.Outcome != redeliver.Redelivered {
+			log.Infof("%s %s (delivery %d, %s, %d attempts): %s %s", f.GUID, f.EventName(), f.Latest.ID, stamp(f.Latest.DeliveredAt), f.Attempts, f.Outcome, f.Detail)
+		}
+	}
+}
+
+func describe(o redeliver.Outcome) string {
+	switch o {
+	case redeliver.GaveUp:
+		return "reached max-attempts and were not redelivered again"
+	case redeliver.Expired:
+		return "are older than GitHub's retention and can no longer be redelivered"
+	case redeliver.Refused:
+		return "could not be redelivered (GitHub refused); the next run tries again"
+	case redeliver.Unknown:
+		return "got no clear answer to the redelivery request; the next run checks whether it happened"
+	}
+	return string(o)
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/go-github/v62/github"
@@ -72,10 +73,19 @@ type clients struct {
 func newGitHubClient(cfg *Config, rt http.RoundTripper) (*github.Client, error) {
 	c := github.NewClient(&http.Client{Transport: rt})
 	c.UserAgent = "hook-redeliver/" + version
-	if cfg.apiURL.String() != "https://api.github.com/" {
-		return c.WithEnterpriseURLs(cfg.APIURL, cfg.APIURL)
+	switch {
+	case cfg.apiURL.String() == "https://api.github.com/":
+		return c, nil
+	case cfg.apiURL.Path == "/" && (strings.HasPrefix(cfg.apiURL.Hostname(), "api.") || isLoopback(cfg.apiURL.Hostname())):
+		// An API at the root of its host (GHE.com's api.SUBDOMAIN.ghe.com,
+		// a local proxy): WithEnterpriseURLs would append api/v3/.
+		u := *cfg.apiURL
+		c.BaseURL, c.UploadURL = &u, &u
+		return c, nil
 	}
-	return c, nil
+	// Enterprise Server: https://HOST/api/v3/ (WithEnterpriseURLs adds
+	// api/v3/ when it is missing).
+	return c.WithEnterpriseURLs(cfg.APIURL, cfg.APIURL)
 }
 
 // buildClients sets up credentials: an App JWT for the App's webhook, the
@@ -239,12 +249,14 @@ func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *cl
 		since = oldest
 	}
 
+	var createFirst func(context.Context) error
 	if !found && !cfg.DryRun {
-		// Create the variable now: a token that cannot write it fails here,
-		// before anything is redelivered.
-		if err := store.Save(ctx, checkpoint.State{Checkpoint: since.Add(redeliver.Overlap)}); err != nil {
-			h.Err = err
-			return h
+		// Create the variable before the first redelivery: a token that
+		// cannot write it then fails before anything has changed. (After
+		// the listing, so that wrong hook credentials change nothing
+		// either.)
+		createFirst = func(ctx context.Context) error {
+			return store.Save(ctx, checkpoint.State{Checkpoint: since.Add(redeliver.Overlap)})
 		}
 	}
 	if found && prev.SettleUntil.After(now) {
@@ -266,6 +278,7 @@ func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *cl
 		MaxRedeliveries: cfg.MaxRedeliveries,
 		MaxAttempts:     cfg.MaxAttempts,
 		Retention:       cfg.retention(),
+		BeforeRedeliver: createFirst,
 		Logf:            log.Infof,
 	})
 	log.EndGroup()
@@ -334,3 +347,11 @@ func describe(o redeliver.Outcome) string {
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

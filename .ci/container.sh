@@ -43,6 +43,7 @@ max_mb=${MAX_IMAGE_MB:-20}
 
 dockerd_pid=
 cleanup_dirs=()
+skipped=0
 
 log() { printf '==> %s\n' "$*" >&2; }
 fail() { printf 'container test FAILED: %s\n' "$*" >&2; exit "$EXIT_FAILED"; }
@@ -55,11 +56,12 @@ skip() {
     echo '##########################################################################'
     echo
   } >&2
+  skipped=1
   exit "$EXIT_SKIPPED"
 }
 
 cleanup() {
-  local d
+  local rc=$? d
   for d in "${cleanup_dirs[@]}"; do rm -rf -- "$d"; done
   if [[ -n $dockerd_pid && ${KEEP_DOCKERD:-} != 1 ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
     log "stopping the dockerd this script started (pid $dockerd_pid)"
@@ -70,6 +72,10 @@ cleanup() {
       sleep 0.5
     done
   fi
+  # Exit code 3 means "skipped" only when skip said so; any other command
+  # that happened to fail with 3 under set -e is a plain failure.
+  if ((rc == EXIT_SKIPPED && !skipped)); then rc=$EXIT_FAILED; fi
+  exit "$rc"
 }
 trap cleanup EXIT
 

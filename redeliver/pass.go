@@ -79,6 +79,11 @@ type Options struct {
 	Retention time.Duration
 	// Skip, if set, may exclude a failure from redelivery, saying why.
 	Skip func(f *Failure) (reason string, skip bool)
+	// BeforeRedeliver, if set, is called once before the first redelivery
+	// request; an error stops the pass with nothing redelivered. The action
+	// creates the checkpoint variable there on a first run, so a token that
+	// cannot write it fails before anything changes.
+	BeforeRedeliver func(ctx context.Context) error
 	// Logf is told what happens, one line at a time.
 	Logf func(format string, args ...any)
 }
@@ -175,13 +180,14 @@ func list(ctx context.Context, client *github.Client, o Options, sc *scanner, re
 				res.Until = t
 			}
 		}
-		reachedStart := false
 		for i := range page {
-			if !sc.add(&page[i]) {
-				reachedStart = true
-			}
+			sc.add(&page[i])
 		}
-		if reachedStart || resp.Cursor == "" || len(page) == 0 {
+		// Stop on a page whose last (oldest) delivery is before the window,
+		// as GitHub's scripts do, rather than on the first such delivery:
+		// delivered_at follows the list order only roughly (a throttled
+		// delivery is listed by id, not by when it went out).
+		if len(page) == 0 || resp.Cursor == "" || page[len(page)-1].DeliveredAt.Before(o.Since) {
 			return nil
 		}
 		cursor = resp.Cursor
@@ -229,6 +235,14 @@ func redeliverAll(ctx context.Context, client *github.Client, o Options, res *Re
 			continue
 		}
 
+		if sent == 0 && o.BeforeRedeliver != nil {
+			if err := o.BeforeRedeliver(ctx); err != nil {
+				f.Outcome = NotAttempted
+				res.Stopped = "the checkpoint could not be written"
+				markRest(res, f)
+				return err
+			}
+		}
 		sent++
 		resp, err := o.Target.redeliver(ctx, client, f.Latest.ID)
 		res.LastRedelivery = o.Server.Now()

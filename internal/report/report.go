@@ -163,7 +163,7 @@ func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
 		window += " (from the since input)"
 	}
 	fmt.Fprintf(b, "| Window (UTC) | %s |\n", window)
-	fmt.Fprintf(b, "| Deliveries read | %s in %d pages |\n", thousands(res.Scanned), res.Pages)
+	fmt.Fprintf(b, "| Deliveries read | %s in %s |\n", thousands(res.Scanned), plural(res.Pages, "page"))
 	fmt.Fprintf(b, "| GUIDs without a successful attempt | %s |\n", thousands(len(res.Failures)))
 	rows := []struct {
 		label string
@@ -279,4 +279,11 @@ func thousands(n int) string {
 func esc(s string) string {
 	r := strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;", "`", "'")
 	return r.Replace(s)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return thousands(n) + " " + noun + "s"
 }

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/report"
+)
+
+type actionSpec struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Branding    struct {
+		Icon  string `yaml:"icon"`
+		Color string `yaml:"color"`
+	} `yaml:"branding"`
+	Inputs map[string]struct {
+		Description string  `yaml:"description"`
+		Default     *string `yaml:"default"`
+	} `yaml:"inputs"`
+	Outputs map[string]struct {
+		Description string `yaml:"description"`
+	} `yaml:"outputs"`
+	Runs struct {
+		Using string `yaml:"using"`
+		Image string `yaml:"image"`
+	} `yaml:"runs"`
+}
+
+func readAction(t *testing.T) actionSpec {
+	t.Helper()
+	b, err := os.ReadFile("action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a actionSpec
+	if err := yaml.Unmarshal(b, &a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// readmeTable returns the first column of the table between the markers.
+func readmeTable(t *testing.T, section string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, "<!-- "+section+":start")
+	j := strings.Index(s, "<!-- "+section+":end -->")
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %s table markers", section)
+	}
+	rows := map[string]string{}
+	cell := regexp.MustCompile("^\\| `([a-z-]+)` \\|(.*)$")
+	for _, line := range strings.Split(s[i:j], "\n") {
+		if m := cell.FindStringSubmatch(line); m != nil {
+			rows[m[1]] = m[2]
+		}
+	}
+	return rows
+}
+
+func keys[M ~map[string]V, V any](m M) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestActionYAMLIsMarketplaceReady(t *testing.T) {
+	t.Parallel()
+	a := readAction(t)
+	if a.Name == "" || a.Description == "" || strings.Contains(a.Description, "\n") || a.Branding.Icon == "" || a.Branding.Color == "" {
+		t.Errorf("action.yml needs a name, a one-line description and branding: %+v", a)
+	}
+	if a.Runs.Using != "docker" || a.Runs.Image == "" {
+		t.Errorf("runs = %+v, want a docker action", a.Runs)
+	}
+	for name, in := range a.Inputs {
+		if strings.TrimSpace(in.Description) == "" {
+			t.Errorf("input %s has no description", name)
+		}
+	}
+	for name, out := range a.Outputs {
+		if strings.TrimSpace(out.Description) == "" {
+			t.Errorf("output %s has no description", name)
+		}
+	}
+}
+
+// TestInputsAgree: action.yml, the README's table and Config name the same
+// inputs, with the same defaults.
+func TestInputsAgree(t *testing.T) {
+	t.Parallel()
+	a := readAction(t)
+	readme := readmeTable(t, "inputs")
+	if diff := cmp.Diff(keys(a.Inputs), keys(readme)); diff != "" {
+		t.Errorf("inputs in action.yml (-) vs the README table (+):\n%s", diff)
+	}
+	fields := map[string]reflect.StructField{}
+	ct := reflect.TypeOf(Config{})
+	for i := 0; i < ct.NumField(); i++ {
+		f := ct.Field(i)
+		if tag := f.Tag.Get("env"); tag != "" {
+			key, _, _ := strings.Cut(tag, ",")
+			fields[inputName(key)] = f
+		}
+	}
+	if diff := cmp.Diff(keys(a.Inputs), keys(fields)); diff != "" {
+		t.Errorf("inputs in action.yml (-) vs Config's env keys (+):\n%s", diff)
+	}
+	for name, in := range a.Inputs {
+		f, ok := fields[name]
+		if !ok {
+			continue
+		}
+		_, opts, _ := strings.Cut(f.Tag.Get("env"), ",")
+		codeDefault := ""
+		for _, o := range strings.Split(opts, ",") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(o), "default="); ok {
+				codeDefault = v
+			}
+		}
+		yamlDefault := ""
+		if in.Default != nil {
+			yamlDefault = *in.Default
+		}
+		if codeDefault != yamlDefault {
+			t.Errorf("input %s: default %q in Config, %q in action.yml", name, codeDefault, yamlDefault)
+		}
+		if yamlDefault != "" && !strings.Contains(readme[name], "`"+yamlDefault+"`") {
+			t.Errorf("input %s: the README's row does not show the default `%s`", name, yamlDefault)
+		}
+	}
+}
+
+// TestOutputsAgree: action.yml, the README and what the code writes.
+func TestOutputsAgree(t *testing.T) {
+	t.Parallel()
+	a := readAction(t)
+	if diff := cmp.Diff(keys(a.Outputs), keys(readmeTable(t, "outputs"))); diff != "" {
+		t.Errorf("outputs in action.yml (-) vs the README table (+):\n%s", diff)
+	}
+	written := (&report.Run{}).Outputs()
+	if diff := cmp.Diff(keys(a.Outputs), keys(written)); diff != "" {
+		t.Errorf("outputs in action.yml (-) vs the outputs the action writes (+):\n%s", diff)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -104,6 +105,13 @@ type result struct {
 // run runs the action once with the given inputs, like a step.
 func (h *harness) run(inputs map[string]string) result {
 	h.t.Helper()
+	return h.runWith(h.t.Context(), inputs, deps{})
+}
+
+// runWith runs the action with a context and deps of the test's choosing
+// (the clock is always the harness's).
+func (h *harness) runWith(ctx context.Context, inputs map[string]string, d deps) result {
+	h.t.Helper()
 	h.runs++
 	out := filepath.Join(h.dir, "output"+time.Duration(h.runs).String())
 	sum := filepath.Join(h.dir, "summary"+time.Duration(h.runs).String())
@@ -129,7 +137,8 @@ func (h *harness) run(inputs map[string]string) result {
 		env["INPUT_"+strings.ToUpper(k)] = v
 	}
 	var log bytes.Buffer
-	code := runActionWith(h.t.Context(), func(k string) string { return env[k] }, &log, deps{clock: h.clock})
+	d.clock = h.clock
+	code := runActionWith(ctx, func(k string) string { return env[k] }, &log, d)
 	b, err := os.ReadFile(sum)
 	if err != nil {
 		h.t.Fatal(err)

@@ -95,9 +95,9 @@ func TestManyRunsUnderFaults(t *testing.T) {
 	}
 
 	var (
-		perRun                                           [][]fakegithub.Redelivery
+		perRun                                          [][]fakegithub.Redelivery
 		runs, cutByBudget, cutByCap, cancelled, crashed int
-		failedRuns, manualReruns                         int
+		failedRuns, manualReruns                        int
 	)
 	run := func(chaos bool) {
 		traffic()

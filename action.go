@@ -24,7 +24,7 @@ func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Wr
 	d.log = gha
 	cfg, err := loadConfig(ctx, inputLookuper(getenv))
 	if err == nil {
-		err = cfg.Validate(runner{apiURL: getenv("GITHUB_API_URL"), repository: getenv("GITHUB_REPOSITORY")})
+		err = cfg.Validate(runnerFromEnv(getenv))
 	}
 	if err != nil {
 		gha.Errorf("%s", err)
@@ -57,4 +57,13 @@ func writeResults(gha *githubactions.Action, getenv func(string) string, rep *re
 	if getenv("GITHUB_STEP_SUMMARY") != "" && len(rep.Hooks) > 0 {
 		gha.AddStepSummary(rep.Markdown())
 	}
+}
+
+// runnerFromEnv reads what the workflow run says about itself.
+func runnerFromEnv(getenv func(string) string) runner {
+	r := runner{apiURL: getenv("GITHUB_API_URL"), repository: getenv("GITHUB_REPOSITORY")}
+	if srv, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_RUN_ID"); srv != "" && id != "" && r.repository != "" {
+		r.runURL = srv + "/" + r.repository + "/actions/runs/" + id
+	}
+	return r
 }

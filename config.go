@@ -42,7 +42,16 @@ type Config struct {
 	Timeout            time.Duration `env:"TIMEOUT, default=50m"`
 	RedeliveryInterval time.Duration `env:"REDELIVERY_INTERVAL, default=1s"`
 
+	Events             string `env:"EVENTS"`
+	ExcludeStatusCodes string `env:"EXCLUDE_STATUS_CODES, default=400-407,409-424,426-428,430-499"`
+	DispatchEventType  string `env:"DISPATCH_EVENT_TYPE"`
+	DispatchRepository string `env:"DISPATCH_REPOSITORY"`
+
 	// Derived by Validate.
+	events     eventFilter
+	excluded   statusSet
+	dispatchTo [2]string // owner, repo
+	runURL     string
 	target     targetSpec
 	hooks      hookList
 	since      sinceSpec
@@ -50,6 +59,10 @@ type Config struct {
 	cpRepo     string
 	apiURL     *url.URL
 	enterprise bool
+
+	// fileStore is set by the command line, not an input: the checkpoint
+	// is kept in a local file, so no checkpoint repository is needed.
+	fileStore bool
 }
 
 // String never shows a secret: the config may end up in a debug log.
@@ -119,6 +132,7 @@ func inputName(key string) string { return strings.ToLower(strings.ReplaceAll(ke
 type runner struct {
 	apiURL     string // GITHUB_API_URL
 	repository string // GITHUB_REPOSITORY
+	runURL     string // GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID
 }
 
 type targetSpec struct{ org, owner, repo string }
@@ -250,6 +264,7 @@ func (c *Config) Validate(r runner) error {
 	}
 	owner, name, ok := strings.Cut(cpRepo, "/")
 	switch {
+	case c.fileStore:
 	case cpRepo == "":
 		bad("checkpoint-repository", "required outside a workflow run: the owner/name of the repository holding the checkpoint variable")
 	case !ok || !loginRE.MatchString(owner) || !repoRE.MatchString(name):
@@ -282,6 +297,37 @@ func (c *Config) Validate(r runner) error {
 	}
 	if c.RedeliveryInterval < 0 || c.RedeliveryInterval > time.Minute {
 		bad("redelivery-interval", "want a duration from 0s to 1m, got %s", c.RedeliveryInterval)
+	}
+	c.runURL = r.runURL
+
+	// Filters and notification.
+	if c.Events != "" {
+		ev, err := parseEvents(c.Events)
+		if err != nil {
+			bad("events", "%v", err)
+		}
+		c.events = ev
+	}
+	ex, err := parseStatusSet(c.ExcludeStatusCodes)
+	if err != nil {
+		bad("exclude-status-codes", "%v", err)
+	}
+	c.excluded = ex
+	if c.DispatchEventType != "" {
+		if len(c.DispatchEventType) > 100 {
+			bad("dispatch-event-type", "at most 100 characters, got %d", len(c.DispatchEventType))
+		}
+		repo := c.DispatchRepository
+		if repo == "" {
+			repo = r.repository
+		}
+		owner, name, ok := strings.Cut(repo, "/")
+		if !ok || !loginRE.MatchString(owner) || !repoRE.MatchString(name) {
+			bad("dispatch-repository", "want owner/name of the repository that receives the repository_dispatch event, got %q", repo)
+		}
+		c.dispatchTo = [2]string{owner, name}
+	} else if c.DispatchRepository != "" {
+		bad("dispatch-repository", "set dispatch-event-type too: it names the repository_dispatch event to send")
 	}
 	return errors.Join(errs...)
 }

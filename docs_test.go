@@ -127,11 +127,11 @@ func TestInputsAgree(t *testing.T) {
 			continue
 		}
 		_, opts, _ := strings.Cut(f.Tag.Get("env"), ",")
+		// As go-envconfig reads it: default= takes the rest of the tag,
+		// commas included.
 		codeDefault := ""
-		for _, o := range strings.Split(opts, ",") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(o), "default="); ok {
-				codeDefault = v
-			}
+		if i := strings.Index(opts, "default="); i >= 0 {
+			codeDefault = opts[i+len("default="):]
 		}
 		yamlDefault := ""
 		if in.Default != nil {

@@ -123,6 +123,8 @@ func (h *harness) runWith(ctx context.Context, inputs map[string]string, d deps)
 	env := map[string]string{
 		"GITHUB_ACTIONS":      "true",
 		"GITHUB_REPOSITORY":   "acme/ops",
+		"GITHUB_SERVER_URL":   "https://github.com",
+		"GITHUB_RUN_ID":       "4242",
 		"GITHUB_API_URL":      h.fake.URL(),
 		"GITHUB_OUTPUT":       out,
 		"GITHUB_STEP_SUMMARY": sum,

@@ -68,6 +68,7 @@ type clients struct {
 	hooks      *github.Client
 	hooksT     *ghtransport.Transport
 	checkpoint *github.Client
+	dispatch   *github.Client // nil unless dispatch-event-type is set
 }
 
 func newGitHubClient(cfg *Config, rt http.RoundTripper) (*github.Client, error) {
@@ -159,7 +160,19 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 	if err != nil {
 		return nil, err
 	}
-	return &clients{hooks: hooks, hooksT: hooksT, checkpoint: cp}, nil
+	cl := &clients{hooks: hooks, hooksT: hooksT, checkpoint: cp}
+	if cfg.DispatchEventType != "" {
+		dispatchAuth := auth.Token(cfg.Token, base)
+		if cfg.Token == "" {
+			dispatchAuth = inst.RoundTripper(auth.Scope{Owner: cfg.dispatchTo[0], Repo: cfg.dispatchTo[1],
+				Permissions: auth.Permissions{"contents": "write"}}, base)
+		}
+		dt := ghtransport.New(dispatchAuth, ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf})
+		if cl.dispatch, err = newGitHubClient(cfg, dt); err != nil {
+			return nil, err
+		}
+	}
+	return cl, nil
 }
 
 // execute runs the action for every hook of cfg. It returns the report even
@@ -200,6 +213,19 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 		rep.Hooks = append(rep.Hooks, h)
 		if h.Err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", target, h.Err))
+		}
+	}
+	if cl.dispatch != nil && !cfg.DryRun && needsAttention(rep) {
+		p := buildDispatch(rep, target.String(), cfg.runURL)
+		if len(rep.Hooks) > 1 {
+			p.Target = fmt.Sprintf("%d webhooks of %s", len(rep.Hooks), cfg.target)
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := dispatch(ctx, cl.dispatch, cfg.dispatchTo[0], cfg.dispatchTo[1], cfg.DispatchEventType, p); err != nil {
+			errs = append(errs, err)
+		} else {
+			d.log.Infof("sent repository_dispatch %q to %s/%s: %d deliveries need attention", cfg.DispatchEventType, cfg.dispatchTo[0], cfg.dispatchTo[1], len(p.Deliveries)+p.More)
 		}
 	}
 	return rep, errors.Join(errs...)
@@ -278,6 +304,7 @@ func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *cl
 		MaxRedeliveries: cfg.MaxRedeliveries,
 		MaxAttempts:     cfg.MaxAttempts,
 		Retention:       cfg.retention(),
+		Skip:            cfg.skip,
 		BeforeRedeliver: createFirst,
 		Logf:            log.Infof,
 	})

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
+)
+
+// TestActionAllHooks: hook-id all lists every webhook of the organization
+// (more than one page of them) and keeps a checkpoint per hook.
+func TestActionAllHooks(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	const n = 130 // more than one page of 100
+	for i := 1; i <= n; i++ {
+		hook := fakegithub.OrgHook("acme", int64(1000+i))
+		h.fake.AddHook(hook)
+		if i%40 == 0 {
+			h.add(hook, fmt.Sprint("failed-", i), 30, false, false)
+		}
+	}
+	r := h.run(map[string]string{"org": "acme", "hook-id": "all", "token": fullToken, "checkpoint-variable": "ACME_HOOKS"})
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.log)
+	}
+	// The org has hook 77 from the harness too.
+	if got := h.count("GET", "/orgs/acme/hooks?") + h.count("GET", "/orgs/acme/hooks"); got < 2 {
+		t.Errorf("hooks listed in %d requests, want the pages followed", got)
+	}
+	if diff := cmp.Diff(map[string]int{"failed-40": 1, "failed-80": 1, "failed-120": 1}, h.redelivered()); diff != "" {
+		t.Errorf("redeliveries (-want +got):\n%s", diff)
+	}
+	for _, id := range []int{1001, 1040, 1130} {
+		if _, ok := h.fake.Variable("acme", "ops", fmt.Sprintf("ACME_HOOKS_%d", id)); !ok {
+			t.Errorf("no checkpoint for hook %d", id)
+		}
+	}
+	if !strings.Contains(r.summary, "organization acme webhook 1130") {
+		t.Error("the summary does not show each hook")
+	}
+}
+
+// TestActionOneHookFailingDoesNotCostAnother: hook 404 fails (no such hook),
+// hook 77 is handled and its checkpoint saved; the run exits non-zero.
+func TestActionOneHookFailingDoesNotCostAnother(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	h.add(fakegithub.OrgHook("acme", 77), "a", 30, false, false)
+	r := h.run(map[string]string{"org": "acme", "hook-id": "404\n77", "token": fullToken})
+	if r.code == 0 {
+		t.Fatal("exit 0 although a hook failed")
+	}
+	if diff := cmp.Diff(map[string]int{"a": 1}, h.redelivered()); diff != "" {
+		t.Errorf("redeliveries (-want +got):\n%s", diff)
+	}
+	if _, ok := h.fake.Variable("acme", "ops", "REDELIVER_ORG_ACME_HOOK_77"); !ok {
+		t.Error("the good hook's checkpoint was not saved")
+	}
+	if _, ok := h.fake.Variable("acme", "ops", "REDELIVER_ORG_ACME_HOOK_404"); ok {
+		t.Error("the failing hook got a checkpoint")
+	}
+	if !strings.Contains(r.log, "::error::") || !strings.Contains(r.log, "hook 404 not found") {
+		t.Errorf("the failing hook is not reported:\n%s", r.log)
+	}
+}
+
+func TestActionFilters(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	hook := targets[1].hook
+	add := func(guid, event, action string, code int) {
+		status := fmt.Sprintf("Invalid HTTP Response: %d", code)
+		if code == 0 {
+			status = "timed out"
+		}
+		h.fake.AddDelivery(hook, fakegithub.Delivery{GUID: guid, Event: event, Action: action, DeliveredAt: start.Add(-time.Hour), Status: status, StatusCode: code})
+	}
+	add("push-503", "push", "", 503)
+	add("push-timeout", "push", "", 0)
+	add("push-404", "push", "", 404)
+	add("push-429", "push", "", 429)
+	add("pr-opened", "pull_request", "opened", 502)
+	add("pr-closed", "pull_request", "closed", 502)
+	add("issues", "issues", "opened", 500)
+	r := h.run(with(targets[1].inputs, "events", "push, pull_request.opened"))
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.log)
+	}
+	want := map[string]int{"push-503": 1, "push-timeout": 1, "push-429": 1, "pr-opened": 1}
+	if diff := cmp.Diff(want, h.redelivered()); diff != "" {
+		t.Errorf("redeliveries (-want +got):\n%s", diff)
+	}
+	if r.outputs["skipped"] != "3" {
+		t.Errorf("skipped = %s, want 3 (push-404, pr-closed, issues)", r.outputs["skipped"])
+	}
+	if !strings.Contains(r.summary, "the receiver answered 404 (exclude-status-codes)") || !strings.Contains(r.summary, "event not in the events input") {
+		t.Errorf("the summary does not say why GUIDs were skipped:\n%s", r.summary)
+	}
+
+	// exclude-status-codes: none redelivers the 404 too.
+	h2 := newHarness(t, "/api/v3", fakegithub.Faults{})
+	h2.fake.AddDelivery(hook, fakegithub.Delivery{GUID: "push-404", DeliveredAt: start.Add(-time.Hour), Status: "Invalid HTTP Response: 404", StatusCode: 404})
+	if r := h2.run(with(targets[1].inputs, "exclude-status-codes", "none")); r.code != 0 || h2.redelivered()["push-404"] != 1 {
+		t.Errorf("exclude-status-codes none: exit %d, redeliveries %v", r.code, h2.redelivered())
+	}
+}
+
+// TestActionDispatchesWhenDeliveriesStayFailed checks the repository_dispatch
+// payload: its shape, GitHub's limit of 10 top-level properties, the bounded
+// list, and delivery ids as strings.
+func TestActionDispatchesWhenDeliveriesStayFailed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	hook := targets[1].hook
+	for i := 0; i < 45; i++ {
+		for a := 0; a < 3; a++ {
+			h.fake.AddDelivery(hook, fakegithub.Delivery{GUID: fmt.Sprint("stuck-", i), Redelivery: a > 0, DeliveredAt: start.Add(-time.Duration(200-i*3-a) * time.Minute), Status: "timed out"})
+		}
+	}
+	h.add(hook, "fresh", 10, false, false)
+	r := h.runWith(t.Context(), with(targets[1].inputs, "max-attempts", "3", "dispatch-event-type", "webhook-deliveries-failed"), deps{})
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.log)
+	}
+	ds := h.fake.Dispatches()
+	if len(ds) != 1 {
+		t.Fatalf("%d dispatches, want 1", len(ds))
+	}
+	d := ds[0]
+	if d.Owner != "acme" || d.Repo != "ops" || d.EventType != "webhook-deliveries-failed" {
+		t.Errorf("dispatch = %s/%s %q", d.Owner, d.Repo, d.EventType)
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(d.ClientPayload, &top); err != nil {
+		t.Fatal(err)
+	}
+	if len(top) > 10 {
+		t.Errorf("client_payload has %d top-level properties; GitHub allows 10", len(top))
+	}
+	var p dispatchPayload
+	if err := json.Unmarshal(d.ClientPayload, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Counts.GaveUp != 45 || p.Counts.Redelivered != 1 || len(p.Deliveries) != maxDispatchDeliveries || p.More != 15 {
+		t.Errorf("payload counts %+v, %d deliveries listed, %d more", p.Counts, len(p.Deliveries), p.More)
+	}
+	if p.RunURL != "https://github.com/acme/ops/actions/runs/4242" {
+		t.Errorf("run_url = %q", p.RunURL)
+	}
+	if !strings.Contains(string(top["deliveries"]), `"delivery_id":"38`) {
+		t.Errorf("delivery ids are not strings: %s", top["deliveries"])
+	}
+
+	// Nothing left failed: no dispatch.
+	h2 := newHarness(t, "/api/v3", fakegithub.Faults{})
+	h2.add(hook, "x", 10, false, false)
+	if r := h2.run(with(targets[1].inputs, "dispatch-event-type", "webhook-deliveries-failed")); r.code != 0 || len(h2.fake.Dispatches()) != 0 {
+		t.Errorf("exit %d, %d dispatches; want none when everything was redelivered", r.code, len(h2.fake.Dispatches()))
+	}
+}

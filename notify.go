@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/report"
+	"github.com/hook-redeliver/hook-redeliver/redeliver"
+)
+
+// maxDispatchDeliveries bounds the list in the dispatch payload: GitHub caps
+// a repository_dispatch body, and a person needs the first few, not all.
+const maxDispatchDeliveries = 30
+
+// dispatchPayload is the client_payload of the failure notification. GitHub
+// allows at most 10 top-level properties; this has 8.
+type dispatchPayload struct {
+	Target     string             `json:"target"`
+	RunURL     string             `json:"run_url,omitempty"`
+	Counts     dispatchCounts     `json:"counts"`
+	Deliveries []dispatchDelivery `json:"deliveries"`
+	More       int                `json:"more"`
+	Errors     []string           `json:"errors,omitempty"`
+	Window     dispatchWindow     `json:"window"`
+	Version    string             `json:"version"`
+}
+
+type dispatchCounts struct {
+	Scanned     int `json:"scanned"`
+	Failed      int `json:"failed"`
+	Redelivered int `json:"redelivered"`
+	GaveUp      int `json:"gave_up"`
+	Expired     int `json:"expired"`
+	Remaining   int `json:"remaining"`
+	Skipped     int `json:"skipped"`
+}
+
+type dispatchWindow struct {
+	Since string `json:"since,omitempty"`
+}
+
+type dispatchDelivery struct {
+	Hook  int64  `json:"hook_id,omitempty"`
+	GUID  string `json:"guid"`
+	Event string `json:"event"`
+	// A string: delivery ids passed 2^53, and a JavaScript consumer of the
+	// payload would round a number.
+	DeliveryID string `json:"delivery_id"`
+	Status     string `json:"status"`
+	FailedAt   string `json:"failed_at"`
+	Attempts   int    `json:"attempts"`
+	Outcome    string `json:"outcome"`
+}
+
+// needsAttention reports whether a run left deliveries failed: given up,
+// expired, refused, of unknown outcome, not reached, or a hook in error.
+func needsAttention(rep *report.Run) bool {
+	t := rep.Totals()
+	return t.GaveUp+t.Expired+t.Remaining+t.Errors > 0
+}
+
+// buildDispatch summarises the run within GitHub's limits.
+func buildDispatch(rep *report.Run, target, runURL string) dispatchPayload {
+	t := rep.Totals()
+	p := dispatchPayload{
+		Target: target, RunURL: runURL, Version: version, Deliveries: []dispatchDelivery{},
+		Counts: dispatchCounts{Scanned: t.Scanned, Failed: t.Failed, Redelivered: t.Redelivered, GaveUp: t.GaveUp, Expired: t.Expired, Remaining: t.Remaining, Skipped: t.Skipped},
+	}
+	if out := rep.Outputs(); out["since"] != "" {
+		p.Window.Since = out["since"]
+	}
+	for _, h := range rep.Hooks {
+		if h.Err != nil && len(p.Errors) < 5 {
+			p.Errors = append(p.Errors, h.Err.Error())
+		}
+		if h.Result == nil {
+			continue
+		}
+		for _, f := range h.Result.Failures {
+			if f.Outcome == redeliver.Redelivered || f.Outcome == redeliver.Skipped || f.Outcome == redeliver.WouldRedeliver {
+				continue
+			}
+			if len(p.Deliveries) == maxDispatchDeliveries {
+				p.More++
+				continue
+			}
+			p.Deliveries = append(p.Deliveries, dispatchDelivery{
+				Hook: h.Target.HookID, GUID: f.GUID, Event: f.EventName(), DeliveryID: strconv.FormatInt(f.Latest.ID, 10),
+				Status: f.Latest.Status, FailedAt: f.Latest.DeliveredAt.UTC().Format("2006-01-02T15:04:05Z"), Attempts: f.Attempts, Outcome: string(f.Outcome),
+			})
+		}
+	}
+	return p
+}
+
+// dispatch sends the notification.
+func dispatch(ctx context.Context, c *github.Client, owner, repo, eventType string, p dispatchPayload) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode the dispatch payload: %w", err)
+	}
+	raw := json.RawMessage(b)
+	_, _, err = c.Repositories.Dispatch(ctx, owner, repo, github.DispatchRequestOptions{EventType: eventType, ClientPayload: &raw})
+	if err != nil {
+		return fmt.Errorf("send repository_dispatch %q to %s/%s: %w (the token needs Contents: write on that repository, or the repo scope for a classic token)", eventType, owner, repo, err)
+	}
+	return nil
+}

@@ -236,10 +236,15 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *clients, target redeliver.Target, store checkpoint.Store, passDeadline time.Time) report.Hook {
 	h := report.Hook{Target: target, Store: store.String()}
 	log := d.log
+	groupClosed := false
 
 	log.Group(fmt.Sprintf("Checkpoint of %s (%s)", target, store))
+	defer func() {
+		if !groupClosed {
+			log.EndGroup()
+		}
+	}()
 	prev, found, err := store.Load(ctx)
-	log.EndGroup()
 	if err != nil {
 		h.Err = err
 		return h
@@ -294,6 +299,8 @@ func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *cl
 		}
 	}
 
+	log.EndGroup()
+	groupClosed = true
 	log.Group(fmt.Sprintf("Deliveries of %s since %s", target, stamp(since)))
 	res, err := redeliver.Run(ctx, cl.hooks, redeliver.Options{
 		Target:          target,

@@ -139,3 +139,19 @@ func TestActionCutShortThenFinished(t *testing.T) {
 		}
 	}
 }
+
+// TestActionSettleWaitIsBounded: a settle time far ahead (a hand-edited
+// variable) costs at most the settle time itself.
+func TestActionSettleWaitIsBounded(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	st := checkpoint.State{Checkpoint: start.Add(-time.Hour), SettleUntil: start.Add(48 * time.Hour)}
+	h.fake.SetVariable("acme", "ops", "REDELIVER_ORG_ACME_HOOK_77", st.Encode())
+	before := h.clock.Now()
+	if r := h.run(targets[1].inputs); r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.log)
+	}
+	if waited := h.clock.Now().Sub(before); waited > 2*time.Minute {
+		t.Errorf("waited %s for a settle time two days ahead", waited)
+	}
+}

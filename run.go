@@ -291,7 +291,9 @@ func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *cl
 		}
 	}
 	if found && prev.SettleUntil.After(now) {
-		wait := prev.SettleUntil.Sub(now)
+		// Never more than Settle: a settle time further ahead is not one a
+		// run wrote (the variable was edited, or the clock estimate was off).
+		wait := min(prev.SettleUntil.Sub(now), redeliver.Settle)
 		log.Infof("the previous run redelivered until %s: waiting %s for those attempts to show in the list", stamp(prev.SettleUntil.Add(-redeliver.Settle)), wait.Round(time.Second))
 		if err := d.clock.Sleep(ctx, wait); err != nil {
 			h.Err = fmt.Errorf("wait for the previous run's redeliveries: %w", err)

@@ -21,12 +21,31 @@ func main() {
 }
 
 // realMain picks the mode and returns the exit status: 0 when every hook
-// was handled, 1 when something failed, 2 for bad input.
+// was handled, 1 when something failed, 2 for bad input, 3 when another run
+// holds the checkpoint file (command line only).
 func realMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if getenv("GITHUB_ACTIONS") == "true" {
+	if actionMode(args, getenv) {
 		return runAction(ctx, getenv, stdout)
 	}
 	return runCLI(ctx, args, getenv, stdout, stderr)
+}
+
+// actionMode reports whether the binary runs as the container action: in a
+// workflow run, with the runner's INPUT_ variables and no arguments. The
+// binary run by a workflow's own step (as GitHub's scripts are, with their
+// env:) gets no INPUT_ variables and takes the command line's path. The
+// runner always sets the inputs that have a default in action.yml, so a
+// container action never has them all empty.
+func actionMode(args []string, getenv func(string) string) bool {
+	if getenv("GITHUB_ACTIONS") != "true" || len(args) > 0 {
+		return false
+	}
+	for _, k := range settingKeys() {
+		if _, ok := inputLookuper(getenv).Lookup(k.key); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // exitError carries an exit status.

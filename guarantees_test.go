@@ -140,13 +140,13 @@ func TestActionCutShortThenFinished(t *testing.T) {
 	}
 }
 
-// TestActionSettleWaitIsBounded: a settle time far ahead (a hand-edited
-// variable) costs at most the settle time itself.
+// TestActionSettleWaitIsBounded: a checkpoint saved "in the future" (a
+// skewed clock) costs at most the settle time itself.
 func TestActionSettleWaitIsBounded(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, "/api/v3", fakegithub.Faults{})
-	st := checkpoint.State{Checkpoint: start.Add(-time.Hour), SettleUntil: start.Add(48 * time.Hour)}
-	h.fake.SetVariable("acme", "ops", "REDELIVER_ORG_ACME_HOOK_77", st.Encode())
+	h := newHarness(t, "/api/v3", fakegithub.Faults{ClockOffset: 48 * time.Hour})
+	h.fake.SetVariable("acme", "ops", "REDELIVER_ORG_ACME_HOOK_77", strconv.FormatInt(start.Add(-time.Hour).UnixMilli(), 10))
+	h.fake.SetFaults(fakegithub.Faults{})
 	before := h.clock.Now()
 	if r := h.run(targets[1].inputs); r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.log)

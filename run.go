@@ -290,11 +290,10 @@ func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *cl
 			return store.Save(ctx, checkpoint.State{Checkpoint: since.Add(redeliver.Overlap)})
 		}
 	}
-	if found && prev.SettleUntil.After(now) {
-		// Never more than Settle: a settle time further ahead is not one a
-		// run wrote (the variable was edited, or the clock estimate was off).
-		wait := min(prev.SettleUntil.Sub(now), redeliver.Settle)
-		log.Infof("the previous run redelivered until %s: waiting %s for those attempts to show in the list", stamp(prev.SettleUntil.Add(-redeliver.Settle)), wait.Round(time.Second))
+	if settle := prev.SavedAt.Add(redeliver.Settle); found && !prev.SavedAt.IsZero() && settle.After(now) {
+		// Never more than Settle, whatever the clocks say.
+		wait := min(settle.Sub(now), redeliver.Settle)
+		log.Infof("the checkpoint was saved at %s, after that run's last redelivery: waiting %s for its attempts to show in the list", stamp(prev.SavedAt), wait.Round(time.Second))
 		if err := d.clock.Sleep(ctx, wait); err != nil {
 			h.Err = fmt.Errorf("wait for the previous run's redeliveries: %w", err)
 			return h
@@ -330,9 +329,6 @@ func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *cl
 	next := checkpoint.State{Checkpoint: res.Checkpoint}
 	if keepPrevious && prev.Checkpoint.Before(next.Checkpoint) {
 		next.Checkpoint = prev.Checkpoint
-	}
-	if !res.LastRedelivery.IsZero() {
-		next.SettleUntil = res.LastRedelivery.Add(redeliver.Settle)
 	}
 	// Save even when the run is being cancelled: what was redelivered must
 	// be recorded.

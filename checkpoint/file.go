@@ -59,6 +59,9 @@ func (f *File) Load(context.Context) (State, bool, error) {
 	if err != nil {
 		return State{}, false, fmt.Errorf("read checkpoint %s: %w; fix or delete the file (a missing one means a first run, looking back 24h)", f, err)
 	}
+	if fi, err := fh.Stat(); err == nil {
+		st.SavedAt = fi.ModTime()
+	}
 	return st, true, nil
 }
 

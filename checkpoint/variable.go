@@ -53,6 +53,9 @@ func (v *Variable) Load(ctx context.Context) (State, bool, error) {
 	if err != nil {
 		return State{}, false, fmt.Errorf("read checkpoint %s: %w; fix or delete the variable (a missing one means a first run, looking back 24h)", v, err)
 	}
+	if got.UpdatedAt != nil {
+		st.SavedAt = got.UpdatedAt.Time
+	}
 	return st, true, nil
 }
 

@@ -4,11 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,65 +32,25 @@ import (
 // The command line's tests run runCLIWith as main would, with a map for the
 // environment, against a fake GitHub on a virtual clock.
 
-var cliStart = time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+// The command line's world is the action's test harness: the same fake
+// GitHub (an App, an organization webhook acme/77, a repository webhook
+// acme/shop/88, a token that may do everything), key and clock.
+var cliStart = start
 
 const (
-	cliAppID = 654321
-	cliToken = "ghp_cliTestToken000000000000000000000000"
+	cliAppID = appID
+	cliToken = fullToken
 	// cliSecret stands for a damaged credential: it must never be echoed.
 	cliSecret = "sekrit-value-do-not-print-7f3a"
 )
 
-// cliKey is generated once per test binary, never committed.
-var cliKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+func cliPEM() string { return keyPEM(testKey()) }
 
-func cliPEM() string {
-	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(cliKey())}))
-}
-
-// cliWorld is a fake GitHub with an App, an organization webhook (acme, 77)
-// and a repository webhook (acme/shop, 88), a token that may do everything,
-// and a directory for files.
-type cliWorld struct {
-	t     *testing.T
-	fake  *fakegithub.Server
-	clock *clock.Virtual
-	dir   string
-}
+type cliWorld struct{ *harness }
 
 func newCLIWorld(t *testing.T, prefix string) *cliWorld {
 	t.Helper()
-	vc := clock.NewVirtual(cliStart)
-	fake := fakegithub.New(fakegithub.Options{Clock: vc, PathPrefix: prefix, Seed: 1})
-	t.Cleanup(func() {
-		fake.Close()
-		if err := fake.Err(); err != nil {
-			t.Errorf("the fake GitHub saw unexpected requests: %v", err)
-		}
-	})
-	fake.AddApp(cliAppID, "", &cliKey().PublicKey)
-	fake.AddHook(fakegithub.OrgHook("acme", 77))
-	fake.AddHook(fakegithub.RepoHook("acme", "shop", 88))
-	fake.AddToken(cliToken, fakegithub.Credential{Kind: "classic", Scopes: []string{"repo", "admin:org_hook"}})
-	return &cliWorld{t: t, fake: fake, clock: vc, dir: t.TempDir()}
-}
-
-// add puts a delivery on hook, minutes before cliStart.
-func (w *cliWorld) add(hook fakegithub.HookRef, guid string, minutesAgo int, redelivery, ok bool) fakegithub.Delivery {
-	d := fakegithub.Delivery{
-		GUID: guid, DeliveredAt: cliStart.Add(-time.Duration(minutesAgo) * time.Minute), Redelivery: redelivery,
-		Event: "push", Status: "OK", StatusCode: 200,
-	}
-	if !ok {
-		d.Status, d.StatusCode = "Invalid HTTP Response: 503", 503
-	}
-	return w.fake.AddDelivery(hook, d)
+	return &cliWorld{newHarness(t, prefix, fakegithub.Faults{})}
 }
 
 // seed gives hook a success, a failure in the first run's 24 hours, and a
@@ -103,14 +59,6 @@ func (w *cliWorld) seed(hook fakegithub.HookRef) {
 	w.add(hook, "too-old", 30*60, false, false)
 	w.add(hook, "ok", 300, false, true)
 	w.add(hook, "failed", 100, false, false)
-}
-
-func (w *cliWorld) redelivered() map[string]int {
-	out := map[string]int{}
-	for _, r := range w.fake.Redeliveries() {
-		out[r.GUID]++
-	}
-	return out
 }
 
 // write puts a file in the world's directory and returns its path.

@@ -78,33 +78,31 @@ func (t Target) explain(err error, access string) error {
 	}
 	code := er.Response.StatusCode
 	hint := ""
-	switch t.Kind() {
-	case "app":
+	if t.Kind() == "app" {
 		switch code {
 		case http.StatusUnauthorized:
 			hint = "GitHub rejected the App JWT: check that app-id is the App's id and private-key is a current key of that App"
 		case http.StatusForbidden, http.StatusNotFound:
 			hint = "the App's webhook could not be reached with the App JWT: check app-id, and that the App has a webhook"
 		}
-	case "org":
-		perm := map[string]string{"read": "read", "write": "read and write"}[access]
-		switch code {
-		case http.StatusUnauthorized:
-			hint = "the token is invalid or expired: check the token input"
-		case http.StatusForbidden:
-			hint = fmt.Sprintf("the token needs the Organization hooks: %s permission (fine-grained token or GitHub App) or the admin:org_hook scope (classic), and an organization owner's rights", perm)
-		case http.StatusNotFound:
-			hint = fmt.Sprintf("organization %q or hook %d not found, or the token cannot see it: check org and hook-id; a classic token needs the admin:org_hook scope, a fine-grained one Organization hooks: %s", t.Org, t.HookID, perm)
+	} else {
+		// Organization and repository hooks differ only in names.
+		w := struct{ what, inputs, fine, classic, rights string }{
+			fmt.Sprintf("organization %q or hook %d", t.Org, t.HookID), "org and hook-id",
+			"Organization hooks", "the admin:org_hook scope", "an organization owner's rights",
 		}
-	case "repo":
+		if t.Kind() == "repo" {
+			w.what, w.inputs = fmt.Sprintf("repository %s/%s or hook %d", t.Owner, t.Repo, t.HookID), "repository and hook-id"
+			w.fine, w.classic, w.rights = "Webhooks", "the repo or admin:repo_hook scope", "admin rights on the repository"
+		}
 		perm := map[string]string{"read": "read", "write": "read and write"}[access]
 		switch code {
 		case http.StatusUnauthorized:
 			hint = "the token is invalid or expired: check the token input"
 		case http.StatusForbidden:
-			hint = fmt.Sprintf("the token needs the Webhooks: %s permission (fine-grained token or GitHub App) or the repo or admin:repo_hook scope (classic), and admin rights on the repository", perm)
+			hint = fmt.Sprintf("the token needs the %s: %s permission (fine-grained token or GitHub App) or %s (classic), and %s", w.fine, perm, w.classic, w.rights)
 		case http.StatusNotFound:
-			hint = fmt.Sprintf("repository %s/%s or hook %d not found, or the token cannot see it: check repository and hook-id; a classic token needs the repo or admin:repo_hook scope, a fine-grained one Webhooks: %s", t.Owner, t.Repo, t.HookID, perm)
+			hint = fmt.Sprintf("%s not found, or the token cannot see it: check %s; a classic token needs %s, a fine-grained one %s: %s", w.what, w.inputs, w.classic, w.fine, perm)
 		}
 	}
 	if hint == "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"maps"
 	"slices"
@@ -36,10 +35,6 @@ func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Wr
 	writeResults(gha, getenv, rep)
 	if err != nil {
 		gha.Errorf("%s", err)
-		var ee *exitError
-		if errors.As(err, &ee) {
-			return ee.code
-		}
 		return 1
 	}
 	return 0

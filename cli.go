@@ -120,10 +120,6 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "hook-redeliver:", inv.explain(err))
-		var ee *exitError
-		if errors.As(err, &ee) {
-			return ee.code
-		}
 		return exitFailure
 	}
 	if ctx.Err() != nil {

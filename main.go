@@ -47,12 +47,3 @@ func actionMode(args []string, getenv func(string) string) bool {
 	}
 	return false
 }
-
-// exitError carries an exit status.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }

@@ -168,8 +168,7 @@ func list(ctx context.Context, client *github.Client, o Options, sc *scanner, re
 		if err != nil {
 			return fmt.Errorf("list deliveries of %s: %w", o.Target, err)
 		}
-		var page []Delivery
-		resp, err := client.Do(ctx, req, &page)
+		page, resp, err := readPage(ctx, client, req) // client.Do, with a faster decoder: decode.go
 		if err != nil {
 			return fmt.Errorf("list deliveries of %s (page %d): %w", o.Target, res.Pages+1, o.Target.explain(err, "read"))
 		}
@@ -248,7 +247,7 @@ func redeliverAll(ctx context.Context, client *github.Client, o Options, res *Re
 		res.LastRedelivery = o.Server.Now()
 		if err == nil {
 			f.Outcome = Redelivered
-			logf("redelivered %s (%s, delivery %d, %d failed attempts)", f.GUID, eventName(f.Latest), f.Latest.ID, f.Attempts)
+			logf("redelivered %s (%s, delivery %d, failed attempts: %d)", f.GUID, eventName(f.Latest), f.Latest.ID, f.Attempts)
 			continue
 		}
 		var limit *ghtransport.LimitError

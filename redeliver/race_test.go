@@ -1,0 +1,5 @@
+//go:build race
+
+package redeliver
+
+func init() { raceEnabled = true }

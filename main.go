@@ -8,10 +8,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 )
 
 func main() {
+	// A pass makes one request at a time, so more threads than one only
+	// add scheduler hand-offs and parallel GC work: CPU per delivery listed
+	// measured 3.4 µs with two CPUs and 1.8 µs with one (README,
+	// Performance). An explicit GOMAXPROCS still wins.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	// SIGTERM is what the runner sends when a job is cancelled: stop
 	// starting redeliveries, but still save the checkpoint.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

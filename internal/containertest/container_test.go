@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
+	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
@@ -95,12 +97,26 @@ func newToken(t *testing.T) string {
 	return "ghp_" + hex.EncodeToString(b)
 }
 
-// newFake starts a fake GitHub on the real clock, served under /api/v3 like
-// Enterprise Server, with the org hook and a token that may use it and the
-// checkpoint variable.
-func newFake(t *testing.T, token string) *fakegithub.Server {
+// shiftedClock is the real clock, moved forward on demand: GitHub's time can
+// pass minutes between writing the checkpoint and a run, as it does between
+// scheduled runs, without the test waiting. (A run that starts within a
+// minute of the checkpoint's last save waits for that run's redeliveries to
+// show in the list.)
+type shiftedClock struct{ shift atomic.Int64 }
+
+func (c *shiftedClock) Now() time.Time { return time.Now().Add(time.Duration(c.shift.Load())) }
+func (c *shiftedClock) Sleep(ctx context.Context, d time.Duration) error {
+	return clock.Real{}.Sleep(ctx, d)
+}
+func (c *shiftedClock) Advance(d time.Duration) { c.shift.Add(int64(d)) }
+
+// newFake starts a fake GitHub on the real clock (shifted on demand), served
+// under /api/v3 like Enterprise Server, with the org hook and a token that
+// may use it and the checkpoint variable.
+func newFake(t *testing.T, token string) (*fakegithub.Server, *shiftedClock) {
 	t.Helper()
-	fake := fakegithub.New(fakegithub.Options{PathPrefix: "/api/v3"})
+	clk := &shiftedClock{}
+	fake := fakegithub.New(fakegithub.Options{PathPrefix: "/api/v3", Clock: clk})
 	t.Cleanup(func() {
 		fake.Close()
 		if err := fake.Err(); err != nil {
@@ -109,7 +125,7 @@ func newFake(t *testing.T, token string) *fakegithub.Server {
 	})
 	fake.AddHook(hook)
 	fake.AddToken(token, fakegithub.Credential{Kind: "classic", Scopes: []string{"repo", "admin:org_hook"}})
-	return fake
+	return fake, clk
 }
 
 // declaredInputs reads action.yml: every input with its default ("" when it
@@ -428,7 +444,7 @@ func TestContainerContract(t *testing.T) {
 	t.Parallel()
 	requireDocker(t)
 	token := newToken(t)
-	fake := newFake(t, token)
+	fake, clk := newFake(t, token)
 
 	cp := time.Now().Add(-2 * time.Hour).Truncate(time.Millisecond)
 	fake.SetVariable("acme", "ops", variable, strconv.FormatInt(cp.UnixMilli(), 10))
@@ -446,6 +462,7 @@ func TestContainerContract(t *testing.T) {
 	addDelivery(fake, "ok-2", 10*time.Minute, false, true)
 	addDelivery(fake, "ok-3", 5*time.Minute, false, true)
 	const inWindow = 9
+	clk.Advance(5 * time.Minute) // the checkpoint was saved by a run five minutes ago
 
 	s := newStep(t, fake, token, with(hookInputs, "token", token, "redelivery-interval", "0s"))
 	r := s.run()
@@ -546,7 +563,7 @@ func TestContainerBadInput(t *testing.T) {
 	t.Parallel()
 	requireDocker(t)
 	token := newToken(t)
-	fake := newFake(t, token)
+	fake, _ := newFake(t, token)
 	addDelivery(fake, "failed", time.Hour, false, false)
 
 	s := newStep(t, fake, token, with(hookInputs, "token", token, "hook-id", "abc"))
@@ -587,10 +604,11 @@ func TestContainerBadInput(t *testing.T) {
 func TestContainerStartup(t *testing.T) {
 	requireDocker(t)
 	token := newToken(t)
-	fake := newFake(t, token)
+	fake, clk := newFake(t, token)
 
 	var took []time.Duration
 	for i := range startupRuns {
+		clk.Advance(2 * time.Minute) // runs minutes apart, as scheduled runs are
 		s := newStep(t, fake, token, with(hookInputs, "token", token))
 		r := s.run()
 		if r.code != 0 {

@@ -231,57 +231,83 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 	return rep, errors.Join(errs...)
 }
 
+// window is where a pass starts, worked out from the stored checkpoint.
+type window struct {
+	prev  checkpoint.State
+	found bool // false on the first run
+	since time.Time
+	// keepPrevious: the since input starts the window after the stored
+	// checkpoint, so the new checkpoint must not move past the old one.
+	keepPrevious bool
+}
+
+// readWindow loads the checkpoint and works out the window: the overlap,
+// the since input, GitHub's retention, and the wait for a previous run's
+// redeliveries to show in the list.
+func readWindow(ctx context.Context, cfg *Config, d deps, srv *clock.Server, store checkpoint.Store, h *report.Hook) (window, error) {
+	log := d.log
+	var w window
+	var err error
+	w.prev, w.found, err = store.Load(ctx)
+	if err != nil {
+		return w, err
+	}
+	now := srv.Now()
+	if w.found {
+		h.Previous = w.prev.Checkpoint
+		w.since = w.prev.Checkpoint.Add(-redeliver.Overlap)
+		log.Infof("checkpoint %s: reading from %s (%s of overlap)", stamp(w.prev.Checkpoint), stamp(w.since), redeliver.Overlap)
+	} else {
+		w.since = now.Add(-firstLookback)
+		log.Infof("no checkpoint yet: first run, looking back %s to %s", firstLookback, stamp(w.since))
+	}
+	if cfg.since.set() {
+		s := cfg.since.resolve(now)
+		if w.found && s.After(w.since) {
+			// Moving the checkpoint past deliveries this run does not read
+			// would lose them: keep the stored one.
+			w.keepPrevious = true
+			h.Notes = append(h.Notes, fmt.Sprintf("since (%s) is later than the stored checkpoint, so the checkpoint is not moved past %s: deliveries between the two were not read.", stamp(s), stamp(w.prev.Checkpoint)))
+		}
+		w.since, h.SinceInput = s, true
+		log.Infof("since input: reading from %s", stamp(w.since))
+	}
+	if oldest := now.Add(-cfg.retention()); w.since.Before(oldest) {
+		msg := fmt.Sprintf("the window start %s is older than GitHub's retention of %s; reading from %s instead. Failed deliveries older than that can no longer be redelivered.", stamp(w.since), cfg.retention(), stamp(oldest))
+		if !h.SinceInput {
+			log.Warningf("%s", msg)
+			h.Notes = append(h.Notes, msg)
+		}
+		w.since = oldest
+	}
+	if settle := w.prev.SavedAt.Add(redeliver.Settle); w.found && !w.prev.SavedAt.IsZero() && settle.After(now) {
+		// Never more than Settle, whatever the clocks say.
+		wait := min(settle.Sub(now), redeliver.Settle)
+		log.Infof("the checkpoint was saved at %s, after that run's last redelivery: waiting %s for its attempts to show in the list", stamp(w.prev.SavedAt), wait.Round(time.Second))
+		if err := d.clock.Sleep(ctx, wait); err != nil {
+			return w, fmt.Errorf("wait for the previous run's redeliveries: %w", err)
+		}
+	}
+	return w, nil
+}
+
 // runHook handles one webhook: read the checkpoint, run the pass, save the
 // new checkpoint. Its errors end up in the returned report.
 func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *clients, target redeliver.Target, store checkpoint.Store, passDeadline time.Time) report.Hook {
 	h := report.Hook{Target: target, Store: store.String()}
 	log := d.log
-	groupClosed := false
 
 	log.Group(fmt.Sprintf("Checkpoint of %s (%s)", target, store))
-	defer func() {
-		if !groupClosed {
-			log.EndGroup()
-		}
-	}()
-	prev, found, err := store.Load(ctx)
+	w, err := readWindow(ctx, cfg, d, srv, store, &h)
+	log.EndGroup()
 	if err != nil {
 		h.Err = err
 		return h
 	}
-	now := srv.Now()
-	var since time.Time
-	if found {
-		h.Previous = prev.Checkpoint
-		since = prev.Checkpoint.Add(-redeliver.Overlap)
-		log.Infof("checkpoint %s: reading from %s (%s of overlap)", stamp(prev.Checkpoint), stamp(since), redeliver.Overlap)
-	} else {
-		since = now.Add(-firstLookback)
-		log.Infof("no checkpoint yet: first run, looking back %s to %s", firstLookback, stamp(since))
-	}
-	keepPrevious := false
-	if cfg.since.set() {
-		s := cfg.since.resolve(now)
-		if found && s.After(since) {
-			// Moving the checkpoint past deliveries this run does not read
-			// would lose them: keep the stored one.
-			keepPrevious = true
-			h.Notes = append(h.Notes, fmt.Sprintf("since (%s) is later than the stored checkpoint, so the checkpoint is not moved past %s: deliveries between the two were not read.", stamp(s), stamp(prev.Checkpoint)))
-		}
-		since, h.SinceInput = s, true
-		log.Infof("since input: reading from %s", stamp(since))
-	}
-	if oldest := now.Add(-cfg.retention()); since.Before(oldest) {
-		msg := fmt.Sprintf("the window start %s is older than GitHub's retention of %s; reading from %s instead. Failed deliveries older than that can no longer be redelivered.", stamp(since), cfg.retention(), stamp(oldest))
-		if !h.SinceInput {
-			log.Warningf("%s", msg)
-			h.Notes = append(h.Notes, msg)
-		}
-		since = oldest
-	}
+	since := w.since
 
 	var createFirst func(context.Context) error
-	if !found && !cfg.DryRun {
+	if !w.found && !cfg.DryRun {
 		// Create the variable before the first redelivery: a token that
 		// cannot write it then fails before anything has changed. (After
 		// the listing, so that wrong hook credentials change nothing
@@ -290,18 +316,7 @@ func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *cl
 			return store.Save(ctx, checkpoint.State{Checkpoint: since.Add(redeliver.Overlap)})
 		}
 	}
-	if settle := prev.SavedAt.Add(redeliver.Settle); found && !prev.SavedAt.IsZero() && settle.After(now) {
-		// Never more than Settle, whatever the clocks say.
-		wait := min(settle.Sub(now), redeliver.Settle)
-		log.Infof("the checkpoint was saved at %s, after that run's last redelivery: waiting %s for its attempts to show in the list", stamp(prev.SavedAt), wait.Round(time.Second))
-		if err := d.clock.Sleep(ctx, wait); err != nil {
-			h.Err = fmt.Errorf("wait for the previous run's redeliveries: %w", err)
-			return h
-		}
-	}
 
-	log.EndGroup()
-	groupClosed = true
 	log.Group(fmt.Sprintf("Deliveries of %s since %s", target, stamp(since)))
 	res, err := redeliver.Run(ctx, cl.hooks, redeliver.Options{
 		Target:          target,
@@ -327,8 +342,8 @@ func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *cl
 		return h
 	}
 	next := checkpoint.State{Checkpoint: res.Checkpoint}
-	if keepPrevious && prev.Checkpoint.Before(next.Checkpoint) {
-		next.Checkpoint = prev.Checkpoint
+	if w.keepPrevious && w.prev.Checkpoint.Before(next.Checkpoint) {
+		next.Checkpoint = w.prev.Checkpoint
 	}
 	// Save even when the run is being cancelled: what was redelivered must
 	// be recorded.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -102,7 +103,7 @@ func TestManyRunsUnderFaults(t *testing.T) {
 	run := func(chaos bool) {
 		traffic()
 		in := with(inputs)
-		d := deps{}
+		d := deps{rand: rand.New(rand.NewPCG(seed, uint64(runs)))}
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		if chaos {
@@ -145,7 +146,7 @@ func TestManyRunsUnderFaults(t *testing.T) {
 		runs++
 		if r.code != 0 {
 			failedRuns++
-			t.Logf("run %d exited %d (expected under faults)", runs, r.code)
+			t.Logf("run %d exited %d (expected under faults): %s", runs, r.code, lastError(r.log))
 		}
 		perRun = append(perRun, h.fake.Redeliveries()[before:])
 	}
@@ -221,4 +222,14 @@ func TestManyRunsUnderFaults(t *testing.T) {
 	if failedGUIDs == 0 || total == 0 || faults == 0 {
 		t.Fatal("the scenario injected no failures: the test proves nothing")
 	}
+}
+
+// lastError is the last ::error:: line of a run's log.
+func lastError(log string) string {
+	i := strings.LastIndex(log, "::error::")
+	if i < 0 {
+		return "(no error annotation)"
+	}
+	line, _, _ := strings.Cut(log[i:], "\n")
+	return line
 }

@@ -140,6 +140,22 @@ func TestActionCutShortThenFinished(t *testing.T) {
 	}
 }
 
+// TestActionSettleWaitRespectsTheTimeBudget: a run whose budget cannot hold
+// the settle wait says so at once instead of overrunning its timeout.
+func TestActionSettleWaitRespectsTheTimeBudget(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	h.fake.SetVariable("acme", "ops", "REDELIVER_ORG_ACME_HOOK_77", strconv.FormatInt(start.Add(-time.Hour).UnixMilli(), 10))
+	before := h.clock.Now()
+	r := h.run(with(targets[1].inputs, "timeout", "15s"))
+	if r.code == 0 || !strings.Contains(r.log, "would use up the time budget") {
+		t.Errorf("exit %d; want a clear error about the time budget:\n%s", r.code, r.log)
+	}
+	if waited := h.clock.Now().Sub(before); waited > 15*time.Second {
+		t.Errorf("the run took %s with a 15s timeout", waited)
+	}
+}
+
 // TestActionSettleWaitIsBounded: a checkpoint saved "in the future" (a
 // skewed clock) costs at most the settle time itself.
 func TestActionSettleWaitIsBounded(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -41,6 +42,9 @@ type deps struct {
 	clock     clock.Clock       // local clock
 	transport http.RoundTripper // the network
 	log       logger
+	// rand, if set, draws the transports' backoff jitter (tests replay a
+	// run under faults exactly).
+	rand *rand.Rand
 	// store returns the checkpoint store of one hook; nil means a repository
 	// variable through the GitHub client given.
 	store func(cfg *Config, hookID int64, client *github.Client) checkpoint.Store
@@ -115,7 +119,7 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 		}
 		app.OnMint(d.log.AddMask)
 		if cfg.Token == "" {
-			jwtT := ghtransport.New(app.RoundTripper(base), ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf})
+			jwtT := ghtransport.New(app.RoundTripper(base), ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.rand})
 			jwtClient, err := newGitHubClient(cfg, jwtT)
 			if err != nil {
 				return nil, err
@@ -149,9 +153,9 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 	hooksT := ghtransport.New(hookAuth, ghtransport.Options{
 		Server: srv, MutationInterval: cfg.RedeliveryInterval, Deadline: passDeadline,
 		// Leave a few requests of a shared budget for the checkpoint.
-		Reserve: 10, Logf: logf,
+		Reserve: 10, Logf: logf, Rand: d.rand,
 	})
-	cpT := ghtransport.New(cpAuth, ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf})
+	cpT := ghtransport.New(cpAuth, ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.rand})
 	hooks, err := newGitHubClient(cfg, hooksT)
 	if err != nil {
 		return nil, err
@@ -167,7 +171,7 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 			dispatchAuth = inst.RoundTripper(auth.Scope{Owner: cfg.dispatchTo[0], Repo: cfg.dispatchTo[1],
 				Permissions: auth.Permissions{"contents": "write"}}, base)
 		}
-		dt := ghtransport.New(dispatchAuth, ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf})
+		dt := ghtransport.New(dispatchAuth, ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.rand})
 		if cl.dispatch, err = newGitHubClient(cfg, dt); err != nil {
 			return nil, err
 		}
@@ -244,7 +248,7 @@ type window struct {
 // readWindow loads the checkpoint and works out the window: the overlap,
 // the since input, GitHub's retention, and the wait for a previous run's
 // redeliveries to show in the list.
-func readWindow(ctx context.Context, cfg *Config, d deps, srv *clock.Server, store checkpoint.Store, h *report.Hook) (window, error) {
+func readWindow(ctx context.Context, cfg *Config, d deps, srv *clock.Server, store checkpoint.Store, h *report.Hook, passDeadline time.Time) (window, error) {
 	log := d.log
 	var w window
 	var err error
@@ -283,6 +287,9 @@ func readWindow(ctx context.Context, cfg *Config, d deps, srv *clock.Server, sto
 	if settle := w.prev.SavedAt.Add(redeliver.Settle); w.found && !w.prev.SavedAt.IsZero() && settle.After(now) {
 		// Never more than Settle, whatever the clocks say.
 		wait := min(settle.Sub(now), redeliver.Settle)
+		if d.clock.Now().Add(wait).After(passDeadline) {
+			return w, fmt.Errorf("the checkpoint was saved at %s, less than %s ago, and waiting for that run's redeliveries to show in the list would use up the time budget (timeout %s): run again in a minute", stamp(w.prev.SavedAt), redeliver.Settle, cfg.Timeout)
+		}
 		log.Infof("the checkpoint was saved at %s, after that run's last redelivery: waiting %s for its attempts to show in the list", stamp(w.prev.SavedAt), wait.Round(time.Second))
 		if err := d.clock.Sleep(ctx, wait); err != nil {
 			return w, fmt.Errorf("wait for the previous run's redeliveries: %w", err)
@@ -298,7 +305,7 @@ func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *cl
 	log := d.log
 
 	log.Group(fmt.Sprintf("Checkpoint of %s (%s)", target, store))
-	w, err := readWindow(ctx, cfg, d, srv, store, &h)
+	w, err := readWindow(ctx, cfg, d, srv, store, &h, passDeadline)
 	log.EndGroup()
 	if err != nil {
 		h.Err = err

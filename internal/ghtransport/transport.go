@@ -56,6 +56,9 @@ type Options struct {
 	Retries int
 	// Logf, if set, is told about every wait.
 	Logf func(format string, args ...any)
+	// Rand draws the backoff jitter; default the global source. Tests seed
+	// it so that a run under faults can be replayed exactly.
+	Rand *rand.Rand
 }
 
 // Transport implements http.RoundTripper. Create it with New.
@@ -149,7 +152,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if ctx.Err() != nil || !idempotent(req.Method) || attempt >= t.opts.Retries {
 				return nil, err
 			}
-			if werr := t.wait(ctx, backoff(attempt), "network error: "+err.Error()); werr != nil {
+			if werr := t.wait(ctx, t.backoff(attempt), "network error: "+err.Error()); werr != nil {
 				return nil, err
 			}
 			continue
@@ -169,7 +172,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if resp.StatusCode >= 500 && idempotent(req.Method) && attempt < t.opts.Retries {
 			drain(resp)
-			if err := t.wait(ctx, backoff(attempt), fmt.Sprintf("GitHub answered %d", resp.StatusCode)); err != nil {
+			if err := t.wait(ctx, t.backoff(attempt), fmt.Sprintf("GitHub answered %d", resp.StatusCode)); err != nil {
 				return nil, err
 			}
 			continue
@@ -327,10 +330,16 @@ func (t *Transport) wait(ctx context.Context, d time.Duration, reason string) er
 	return nil
 }
 
-// backoff is exponential from one second with full jitter, capped at a minute.
-func backoff(attempt int) time.Duration {
+// backoff is exponential from one second, capped at a minute, with the
+// upper half jittered.
+func (t *Transport) backoff(attempt int) time.Duration {
 	d := min(time.Second<<attempt, time.Minute)
-	return d/2 + rand.N(d/2+1)
+	if t.opts.Rand == nil {
+		return d/2 + rand.N(d/2+1)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return d/2 + time.Duration(t.opts.Rand.Int64N(int64(d/2+1)))
 }
 
 func drain(resp *http.Response) {

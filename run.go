@@ -70,7 +70,6 @@ func finishReserve(timeout time.Duration) time.Duration {
 // each has its own rate-limit accounting and deadline.
 type clients struct {
 	hooks      *github.Client
-	hooksT     *ghtransport.Transport
 	checkpoint *github.Client
 	dispatch   *github.Client // nil unless dispatch-event-type is set
 }
@@ -164,7 +163,7 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 	if err != nil {
 		return nil, err
 	}
-	cl := &clients{hooks: hooks, hooksT: hooksT, checkpoint: cp}
+	cl := &clients{hooks: hooks, checkpoint: cp}
 	if cfg.DispatchEventType != "" {
 		dispatchAuth := auth.Token(cfg.Token, base)
 		if cfg.Token == "" {

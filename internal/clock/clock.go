@@ -75,12 +75,3 @@ func (v *Virtual) Advance(d time.Duration) {
 	v.now = v.now.Add(d)
 	v.mu.Unlock()
 }
-
-// Set moves the clock to t if t is later than the current time.
-func (v *Virtual) Set(t time.Time) {
-	v.mu.Lock()
-	if t.After(v.now) {
-		v.now = t
-	}
-	v.mu.Unlock()
-}

@@ -71,7 +71,6 @@ type Transport struct {
 	reset        time.Time // GitHub time
 	budgetKnown  bool
 	lastMutation time.Time // local time
-	calls        map[string]int
 }
 
 // New returns a Transport sending requests with next (http.DefaultTransport
@@ -86,7 +85,7 @@ func New(next http.RoundTripper, opts Options) *Transport {
 	if opts.Retries == 0 {
 		opts.Retries = 5
 	}
-	return &Transport{next: next, opts: opts, calls: map[string]int{}}
+	return &Transport{next: next, opts: opts}
 }
 
 // LimitError reports that GitHub rate-limited the run and that waiting it out
@@ -116,17 +115,6 @@ func (t *Transport) Budget() (remaining int, reset time.Time, known bool) {
 	return t.remaining, t.reset, t.budgetKnown
 }
 
-// Calls returns how many requests were sent, by method (retries included).
-func (t *Transport) Calls() map[string]int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make(map[string]int, len(t.calls))
-	for k, v := range t.calls {
-		out[k] = v
-	}
-	return out
-}
-
 func idempotent(method string) bool { return method != http.MethodPost }
 
 func mutating(method string) bool { return method != http.MethodGet && method != http.MethodHead }
@@ -146,7 +134,6 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.count(req.Method)
 		resp, err := t.next.RoundTrip(send)
 		if err != nil {
 			if ctx.Err() != nil || !idempotent(req.Method) || attempt >= t.opts.Retries {
@@ -200,12 +187,6 @@ func rewind(req *http.Request, attempt int) (*http.Request, error) {
 	r := req.Clone(req.Context())
 	r.Body = body
 	return r, nil
-}
-
-func (t *Transport) count(method string) {
-	t.mu.Lock()
-	t.calls[method]++
-	t.mu.Unlock()
 }
 
 // pace spaces mutating requests MutationInterval apart.

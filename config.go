@@ -14,6 +14,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
+	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
 // Config is every input of the action. The env keys are the inputs'
@@ -48,8 +49,7 @@ type Config struct {
 	DispatchRepository string `env:"DISPATCH_REPOSITORY"`
 
 	// Derived by Validate.
-	events     eventFilter
-	excluded   statusSet
+	filter     redeliver.Filter
 	dispatchTo [2]string // owner, repo
 	runURL     string
 	target     targetSpec
@@ -301,18 +301,15 @@ func (c *Config) Validate(r runner) error {
 	c.runURL = r.runURL
 
 	// Filters and notification.
-	if c.Events != "" {
-		ev, err := parseEvents(c.Events)
-		if err != nil {
-			bad("events", "%v", err)
-		}
-		c.events = ev
+	events, err := redeliver.ParseEvents(c.Events)
+	if err != nil {
+		bad("events", "%v", err)
 	}
-	ex, err := parseStatusSet(c.ExcludeStatusCodes)
+	excluded, err := redeliver.ParseStatusCodes(c.ExcludeStatusCodes)
 	if err != nil {
 		bad("exclude-status-codes", "%v", err)
 	}
-	c.excluded = ex
+	c.filter = redeliver.NewFilter(events, excluded)
 	if c.DispatchEventType != "" {
 		if len(c.DispatchEventType) > 100 {
 			bad("dispatch-event-type", "at most 100 characters, got %d", len(c.DispatchEventType))

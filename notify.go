@@ -17,7 +17,7 @@ import (
 const maxDispatchDeliveries = 30
 
 // dispatchPayload is the client_payload of the failure notification. GitHub
-// allows at most 10 top-level properties; this has 8.
+// allows at most 10 top-level properties; this has 9.
 type dispatchPayload struct {
 	Target     string             `json:"target"`
 	RunURL     string             `json:"run_url,omitempty"`
@@ -27,6 +27,16 @@ type dispatchPayload struct {
 	Errors     []string           `json:"errors,omitempty"`
 	Window     dispatchWindow     `json:"window"`
 	Version    string             `json:"version"`
+	// Receiver is set when a hook's receiver was found down.
+	Receiver *dispatchReceiver `json:"receiver,omitempty"`
+}
+
+type dispatchReceiver struct {
+	Hook    int64  `json:"hook_id,omitempty"`
+	State   string `json:"state"`
+	Since   string `json:"since"`
+	Waiting int    `json:"waiting"`
+	Summary string `json:"summary"` // "receiver down since T, N GUIDs waiting"
 }
 
 type dispatchCounts struct {
@@ -36,6 +46,7 @@ type dispatchCounts struct {
 	GaveUp      int `json:"gave_up"`
 	Expired     int `json:"expired"`
 	Remaining   int `json:"remaining"`
+	Waiting     int `json:"waiting"`
 	Skipped     int `json:"skipped"`
 }
 
@@ -56,19 +67,12 @@ type dispatchDelivery struct {
 	Outcome    string `json:"outcome"`
 }
 
-// needsAttention reports whether a run left deliveries failed: given up,
-// expired, refused, of unknown outcome, not reached, or a hook in error.
-func needsAttention(rep *report.Run) bool {
-	t := rep.Totals()
-	return t.GaveUp+t.Expired+t.Remaining+t.Errors > 0
-}
-
 // buildDispatch summarises the run within GitHub's limits.
 func buildDispatch(rep *report.Run, target, runURL string) dispatchPayload {
 	t := rep.Totals()
 	p := dispatchPayload{
 		Target: target, RunURL: runURL, Version: version, Deliveries: []dispatchDelivery{},
-		Counts: dispatchCounts{Scanned: t.Scanned, Failed: t.Failed, Redelivered: t.Redelivered, GaveUp: t.GaveUp, Expired: t.Expired, Remaining: t.Remaining, Skipped: t.Skipped},
+		Counts: dispatchCounts{Scanned: t.Scanned, Failed: t.Failed, Redelivered: t.Redelivered, GaveUp: t.GaveUp, Expired: t.Expired, Remaining: t.Remaining, Waiting: t.Waiting, Skipped: t.Skipped},
 	}
 	if out := rep.Outputs(); out["since"] != "" {
 		p.Window.Since = out["since"]
@@ -80,8 +84,15 @@ func buildDispatch(rep *report.Run, target, runURL string) dispatchPayload {
 		if h.Result == nil {
 			continue
 		}
+		if rc := h.Result.Receiver; rc.State == redeliver.ReceiverDown && p.Receiver == nil {
+			since := rc.Since.UTC().Format("2006-01-02T15:04:05Z")
+			p.Receiver = &dispatchReceiver{
+				Hook: h.Target.HookID, State: string(rc.State), Since: since, Waiting: h.Result.Waiting(),
+				Summary: fmt.Sprintf("receiver down since %s, %d GUIDs waiting", since, h.Result.Waiting()),
+			}
+		}
 		for _, f := range h.Result.Failures {
-			if f.Outcome == redeliver.Redelivered || f.Outcome == redeliver.Skipped || f.Outcome == redeliver.WouldRedeliver {
+			if !f.Outcome.NeedsAttention() {
 				continue
 			}
 			if len(p.Deliveries) == maxDispatchDeliveries {
@@ -89,8 +100,8 @@ func buildDispatch(rep *report.Run, target, runURL string) dispatchPayload {
 				continue
 			}
 			p.Deliveries = append(p.Deliveries, dispatchDelivery{
-				Hook: h.Target.HookID, GUID: f.GUID, Event: f.EventName(), DeliveryID: strconv.FormatInt(f.Latest.ID, 10),
-				Status: f.Latest.Status, FailedAt: f.Latest.DeliveredAt.UTC().Format("2006-01-02T15:04:05Z"), Attempts: f.Attempts, Outcome: string(f.Outcome),
+				Hook: h.Target.HookID, GUID: f.GUID, Event: f.EventName(), DeliveryID: strconv.FormatInt(f.Failed.ID, 10),
+				Status: f.Failed.Status, FailedAt: f.Failed.DeliveredAt.UTC().Format("2006-01-02T15:04:05Z"), Attempts: f.FailedAttempts(), Outcome: string(f.Outcome),
 			})
 		}
 	}

@@ -23,9 +23,6 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// firstLookback is how far back the first run looks, as GitHub's scripts do.
-const firstLookback = 24 * time.Hour
-
 // logger is where a run tells what it does: the Actions log (annotations,
 // groups, masks) or a terminal.
 type logger interface {
@@ -218,7 +215,7 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", target, h.Err))
 		}
 	}
-	if cl.dispatch != nil && !cfg.DryRun && needsAttention(rep) {
+	if cl.dispatch != nil && !cfg.DryRun && rep.NeedsAttention() {
 		p := buildDispatch(rep, target.String(), cfg.runURL)
 		if len(rep.Hooks) > 1 {
 			p.Target = fmt.Sprintf("%d webhooks of %s", len(rep.Hooks), cfg.target)
@@ -234,134 +231,31 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 	return rep, errors.Join(errs...)
 }
 
-// window is where a pass starts, worked out from the stored checkpoint.
-type window struct {
-	prev  checkpoint.State
-	found bool // false on the first run
-	since time.Time
-	// keepPrevious: the since input starts the window after the stored
-	// checkpoint, so the new checkpoint must not move past the old one.
-	keepPrevious bool
-}
-
-// readWindow loads the checkpoint and works out the window: the overlap,
-// the since input, GitHub's retention, and the wait for a previous run's
-// redeliveries to show in the list.
-func readWindow(ctx context.Context, cfg *Config, d deps, srv *clock.Server, store checkpoint.Store, h *report.Hook, passDeadline time.Time) (window, error) {
-	log := d.log
-	var w window
-	var err error
-	w.prev, w.found, err = store.Load(ctx)
-	if err != nil {
-		return w, err
-	}
-	now := srv.Now()
-	if w.found {
-		h.Previous = w.prev.Checkpoint
-		w.since = w.prev.Checkpoint.Add(-redeliver.Overlap)
-		log.Infof("checkpoint %s: reading from %s (%s of overlap)", stamp(w.prev.Checkpoint), stamp(w.since), redeliver.Overlap)
-	} else {
-		w.since = now.Add(-firstLookback)
-		log.Infof("no checkpoint yet: first run, looking back %s to %s", firstLookback, stamp(w.since))
-	}
-	if cfg.since.set() {
-		s := cfg.since.resolve(now)
-		if w.found && s.After(w.since) {
-			// Moving the checkpoint past deliveries this run does not read
-			// would lose them: keep the stored one.
-			w.keepPrevious = true
-			h.Notes = append(h.Notes, fmt.Sprintf("since (%s) is later than the stored checkpoint, so the checkpoint is not moved past %s: deliveries between the two were not read.", stamp(s), stamp(w.prev.Checkpoint)))
-		}
-		w.since, h.SinceInput = s, true
-		log.Infof("since input: reading from %s", stamp(w.since))
-	}
-	if oldest := now.Add(-cfg.retention()); w.since.Before(oldest) {
-		msg := fmt.Sprintf("the window start %s is older than GitHub's retention of %s; reading from %s instead. Failed deliveries older than that can no longer be redelivered.", stamp(w.since), cfg.retention(), stamp(oldest))
-		if !h.SinceInput {
-			log.Warningf("%s", msg)
-			h.Notes = append(h.Notes, msg)
-		}
-		w.since = oldest
-	}
-	if settle := w.prev.SavedAt.Add(redeliver.Settle); w.found && !w.prev.SavedAt.IsZero() && settle.After(now) {
-		// Never more than Settle, whatever the clocks say.
-		wait := min(settle.Sub(now), redeliver.Settle)
-		if d.clock.Now().Add(wait).After(passDeadline) {
-			return w, fmt.Errorf("the checkpoint was saved at %s, less than %s ago, and waiting for that run's redeliveries to show in the list would use up the time budget (timeout %s): run again in a minute", stamp(w.prev.SavedAt), redeliver.Settle, cfg.Timeout)
-		}
-		log.Infof("the checkpoint was saved at %s, after that run's last redelivery: waiting %s for its attempts to show in the list", stamp(w.prev.SavedAt), wait.Round(time.Second))
-		if err := d.clock.Sleep(ctx, wait); err != nil {
-			return w, fmt.Errorf("wait for the previous run's redeliveries: %w", err)
-		}
-	}
-	return w, nil
-}
-
-// runHook handles one webhook: read the checkpoint, run the pass, save the
-// new checkpoint. Its errors end up in the returned report.
+// runHook handles one webhook: the pass reads the checkpoint, lists,
+// redelivers and saves; this says in the log what a person must notice.
 func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *clients, target redeliver.Target, store checkpoint.Store, passDeadline time.Time) report.Hook {
-	h := report.Hook{Target: target, Store: store.String()}
 	log := d.log
-
-	log.Group(fmt.Sprintf("Checkpoint of %s (%s)", target, store))
-	w, err := readWindow(ctx, cfg, d, srv, store, &h, passDeadline)
-	log.EndGroup()
-	if err != nil {
-		h.Err = err
-		return h
-	}
-	since := w.since
-
-	var createFirst func(context.Context) error
-	if !w.found && !cfg.DryRun {
-		// Create the variable before the first redelivery: a token that
-		// cannot write it then fails before anything has changed. (After
-		// the listing, so that wrong hook credentials change nothing
-		// either.)
-		createFirst = func(ctx context.Context) error {
-			return store.Save(ctx, checkpoint.State{Checkpoint: since.Add(redeliver.Overlap)})
-		}
-	}
-
-	log.Group(fmt.Sprintf("Deliveries of %s since %s", target, stamp(since)))
-	res, err := redeliver.Run(ctx, cl.hooks, redeliver.Options{
+	log.Group(fmt.Sprintf("Webhook redelivery: %s (checkpoint in %s)", target, store))
+	o := redeliver.Options{
 		Target:          target,
-		Since:           since,
+		Store:           store,
 		Server:          srv,
 		Deadline:        passDeadline,
 		DryRun:          cfg.DryRun,
 		MaxRedeliveries: cfg.MaxRedeliveries,
 		MaxAttempts:     cfg.MaxAttempts,
 		Retention:       cfg.retention(),
-		Skip:            cfg.skip,
-		BeforeRedeliver: createFirst,
+		Filter:          cfg.filter,
 		Logf:            log.Infof,
-	})
+		Warnf:           log.Warningf,
+	}
+	if cfg.since.set() {
+		o.Since = cfg.since.resolve
+	}
+	res, err := redeliver.Run(ctx, cl.hooks, o)
 	log.EndGroup()
-	h.Result = res
-	if err != nil {
-		h.Err = err
-	}
 	warnOutcomes(log, res)
-
-	if cfg.DryRun || !res.Listed {
-		return h
-	}
-	next := checkpoint.State{Checkpoint: res.Checkpoint}
-	if w.keepPrevious && w.prev.Checkpoint.Before(next.Checkpoint) {
-		next.Checkpoint = w.prev.Checkpoint
-	}
-	// Save even when the run is being cancelled: what was redelivered must
-	// be recorded.
-	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := store.Save(saveCtx, next); err != nil {
-		h.Err = errors.Join(h.Err, fmt.Errorf("%w; the next run reads the same window again and skips what this run redelivered", err))
-		return h
-	}
-	h.Saved = next.Checkpoint
-	log.Infof("checkpoint saved: %s", stamp(next.Checkpoint))
-	return h
+	return report.Hook{Target: target, Result: res, Err: err}
 }
 
 // warnOutcomes raises one annotation per kind of trouble, not one per GUID:
@@ -370,33 +264,22 @@ func warnOutcomes(log logger, res *redeliver.Result) {
 	if res == nil {
 		return
 	}
-	for _, o := range []redeliver.Outcome{redeliver.GaveUp, redeliver.Expired, redeliver.Refused, redeliver.Unknown} {
-		if n := res.Count(o); n > 0 {
-			log.Warningf("%s: %d GUIDs %s", res.Target, n, describe(o))
+	if rc := res.Receiver; rc.State == redeliver.ReceiverDown {
+		log.Warningf("%s: receiver down since %s, %d GUIDs waiting (%s)", res.Target, stamp(rc.Since), res.Waiting(), rc.How)
+	}
+	for _, o := range redeliver.Outcomes() {
+		if n := res.Count(o); n > 0 && o.NeedsAttention() && o != redeliver.Waiting {
+			log.Warningf("%s: %d GUIDs %s", res.Target, n, o.Describe())
 		}
 	}
 	if res.Stopped != "" {
 		log.Warningf("%s: stopped early (%s); %d GUIDs left for the next run, oldest first", res.Target, res.Stopped, res.Count(redeliver.NotAttempted))
 	}
 	for _, f := range res.Failures {
-		if f.Outcome != redeliver.Redelivered {
+		if !f.Outcome.Sent() {
 			log.Infof("%s %s (delivery %d, %s, %d attempts): %s %s", f.GUID, f.EventName(), f.Latest.ID, stamp(f.Latest.DeliveredAt), f.Attempts, f.Outcome, f.Detail)
 		}
 	}
-}
-
-func describe(o redeliver.Outcome) string {
-	switch o {
-	case redeliver.GaveUp:
-		return "reached max-attempts and were not redelivered again"
-	case redeliver.Expired:
-		return "are older than GitHub's retention and can no longer be redelivered"
-	case redeliver.Refused:
-		return "could not be redelivered (GitHub refused); the next run tries again"
-	case redeliver.Unknown:
-		return "got no clear answer to the redelivery request; the next run checks whether it happened"
-	}
-	return string(o)
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }

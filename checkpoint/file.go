@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -17,10 +18,10 @@ import (
 const maxFileSize = 64 << 10
 
 // File stores the state in a local file, for runs outside GitHub Actions
-// (cron, a systemd timer, --loop). The file holds the same value as the
-// repository variable (epoch milliseconds, or the small JSON form) and a
-// newline, so it can be read with cat and moved to or from a variable by
-// hand.
+// (cron, a systemd timer, --loop). Its first line holds the same value as the
+// repository variable (epoch milliseconds), so it can be read with cat and
+// moved to or from a variable by hand; a second line, when a run left GUIDs in
+// play, holds the ledger. Both are written in one atomic replace.
 //
 // Save replaces the file atomically: a reader, or a run after a crash, sees
 // the old value or the new one, never a mix. Two runs must not use one file at
@@ -55,12 +56,21 @@ func (f *File) Load(context.Context) (State, bool, error) {
 	if len(b) > maxFileSize {
 		return State{}, false, fmt.Errorf("read checkpoint %s: larger than %d bytes, so not a checkpoint; fix or delete the file (a missing one means a first run, looking back 24h)", f, maxFileSize)
 	}
-	st, err := Parse(string(b))
+	first, rest, _ := strings.Cut(string(b), "\n")
+	st, err := Parse(first)
 	if err != nil {
 		return State{}, false, fmt.Errorf("read checkpoint %s: %w; fix or delete the file (a missing one means a first run, looking back 24h)", f, err)
 	}
 	if fi, err := fh.Stat(); err == nil {
 		st.SavedAt = fi.ModTime()
+	}
+	if rest = strings.TrimSpace(rest); rest != "" {
+		st.Ledger, err = ParseLedger(rest, st.Checkpoint)
+		if err != nil {
+			st.Note = fmt.Sprintf("the ledger in %s is unreadable (%v); reading from the checkpoint instead", f.path, err)
+		} else if st.Ledger == nil {
+			st.Note = fmt.Sprintf("the ledger in %s belongs to another checkpoint; reading from the checkpoint instead", f.path)
+		}
 	}
 	return st, true, nil
 }
@@ -70,7 +80,11 @@ func (f *File) Load(context.Context) (State, bool, error) {
 // the rename itself survives a power cut. The context is not consulted: a
 // checkpoint is written even while the run is being cancelled.
 func (f *File) Save(_ context.Context, st State) error {
-	if err := writeAtomic(f.path, []byte(st.Encode()+"\n")); err != nil {
+	data := st.Encode() + "\n"
+	if !st.Ledger.Empty() {
+		data += st.Ledger.Encode(st.Checkpoint) + "\n"
+	}
+	if err := writeAtomic(f.path, []byte(data)); err != nil {
 		return fmt.Errorf("write checkpoint %s: %w", f, err)
 	}
 	return nil

@@ -24,7 +24,23 @@ type State struct {
 	// soon after SavedAt waits for those redeliveries to show in the list.
 	// Not part of the stored value.
 	SavedAt time.Time
+	// Ledger is what the run left besides the checkpoint, stored beside it;
+	// nil when there is none, or none that belongs to this checkpoint.
+	Ledger *Ledger
+	// Note says why a stored ledger was not used, for the log; "" if none.
+	Note string
+	// marked: the stored value says a ledger was stored with it.
+	marked bool
 }
+
+// A checkpoint stored with a ledger beside it is written one millisecond
+// early, so that its value ends in 999: a run reads the ledger only then,
+// which saves a request in the common case of no ledger, and a value written
+// by GitHub's scripts or a person (almost never ending in 999) makes the run
+// ignore a ledger left from before. One millisecond early is always safe: a
+// checkpoint may be early, never late. Checkpoints themselves are whole
+// seconds (GitHub's timestamps are).
+const ledgerMark = 999
 
 // Parse reads a stored value: epoch milliseconds.
 func Parse(s string) (State, error) {
@@ -33,10 +49,19 @@ func Parse(s string) (State, error) {
 	if err != nil || ms <= 0 {
 		return State{}, fmt.Errorf("parse checkpoint %q: want epoch milliseconds such as 1763618400000", s)
 	}
-	return State{Checkpoint: time.UnixMilli(ms).UTC()}, nil
+	st := State{Checkpoint: time.UnixMilli(ms).UTC()}
+	if ms%1000 == ledgerMark {
+		st.Checkpoint = st.Checkpoint.Add(time.Millisecond)
+		st.marked = true
+	}
+	return st, nil
 }
 
-// Encode returns the value to store.
+// Encode returns the checkpoint's stored value.
 func (s State) Encode() string {
-	return strconv.FormatInt(s.Checkpoint.UnixMilli(), 10)
+	ms := s.Checkpoint.Truncate(time.Second).UnixMilli()
+	if !s.Ledger.Empty() {
+		ms--
+	}
+	return strconv.FormatInt(ms, 10)
 }

@@ -23,11 +23,16 @@ type Store interface {
 }
 
 // Variable stores the state in a repository's Actions variable.
+//
+// The ledger lives in a second variable, NAME_STATE, written before the
+// checkpoint: a run that dies between the two writes leaves a ledger that
+// belongs to another checkpoint, which the next run ignores.
 type Variable struct {
-	client      *github.Client
-	owner, repo string
-	name        string
-	exists      bool // learned by Load: PATCH it rather than POST
+	client       *github.Client
+	owner, repo  string
+	name         string
+	exists       bool // learned by Load: PATCH it rather than POST
+	ledgerExists bool
 }
 
 // NewVariable returns a store for variable name of owner/repo.
@@ -39,7 +44,10 @@ func (v *Variable) String() string {
 	return fmt.Sprintf("variable %s in %s/%s", v.name, v.owner, v.repo)
 }
 
-// Load reads the variable. A missing variable is the first run.
+// LedgerName is the name of the variable that holds the ledger.
+func (v *Variable) LedgerName() string { return v.name + "_STATE" }
+
+// Load reads the variable and its ledger. A missing variable is the first run.
 func (v *Variable) Load(ctx context.Context) (State, bool, error) {
 	got, resp, err := v.client.Actions.GetRepoVariable(ctx, v.owner, v.repo, v.name)
 	if err != nil {
@@ -56,29 +64,68 @@ func (v *Variable) Load(ctx context.Context) (State, bool, error) {
 	if got.UpdatedAt != nil {
 		st.SavedAt = got.UpdatedAt.Time
 	}
+	if !st.marked {
+		return st, true, nil
+	}
+	lg, resp, err := v.client.Actions.GetRepoVariable(ctx, v.owner, v.repo, v.LedgerName())
+	switch {
+	case err != nil && resp != nil && resp.StatusCode == http.StatusNotFound:
+		st.Note = fmt.Sprintf("the ledger variable %s is missing; reading from the checkpoint instead", v.LedgerName())
+	case err != nil:
+		return State{}, false, fmt.Errorf("read checkpoint ledger %s: %w", v.LedgerName(), explain(err, "read"))
+	default:
+		v.ledgerExists = true
+		st.Ledger, err = ParseLedger(lg.Value, st.Checkpoint)
+		if err != nil {
+			st.Note = fmt.Sprintf("the ledger variable %s is unreadable (%v); reading from the checkpoint instead", v.LedgerName(), err)
+		} else if st.Ledger == nil {
+			st.Note = fmt.Sprintf("the ledger variable %s belongs to another checkpoint; reading from the checkpoint instead", v.LedgerName())
+		}
+	}
 	return st, true, nil
 }
 
-// Save creates the variable (POST) or updates it (PATCH).
+// Save writes the ledger, then the checkpoint. An empty ledger is not
+// stored: the checkpoint says all of it, and one left from before is deleted.
 func (v *Variable) Save(ctx context.Context, st State) error {
-	value := st.Encode()
-	if !v.exists {
-		resp, err := v.client.Actions.CreateRepoVariable(ctx, v.owner, v.repo, &github.ActionsVariable{Name: v.name, Value: value})
+	switch {
+	case !st.Ledger.Empty():
+		exists, err := v.put(ctx, v.LedgerName(), st.Ledger.Encode(st.Checkpoint), v.ledgerExists)
+		v.ledgerExists = v.ledgerExists || exists
+		if err != nil {
+			return err
+		}
+	case v.ledgerExists:
+		resp, err := v.client.Actions.DeleteRepoVariable(ctx, v.owner, v.repo, v.LedgerName())
+		if err != nil && (resp == nil || resp.StatusCode != http.StatusNotFound) {
+			return fmt.Errorf("delete checkpoint ledger %s: %w", v.LedgerName(), explain(err, "write"))
+		}
+		v.ledgerExists = false
+	}
+	exists, err := v.put(ctx, v.name, st.Encode(), v.exists)
+	v.exists = v.exists || exists
+	return err
+}
+
+// put creates a variable (POST) or updates it (PATCH); it reports whether the
+// variable exists afterwards.
+func (v *Variable) put(ctx context.Context, name, value string, exists bool) (bool, error) {
+	what := fmt.Sprintf("variable %s in %s/%s", name, v.owner, v.repo)
+	if !exists {
+		resp, err := v.client.Actions.CreateRepoVariable(ctx, v.owner, v.repo, &github.ActionsVariable{Name: name, Value: value})
 		if err == nil {
-			v.exists = true
-			return nil
+			return true, nil
 		}
 		// 409: it exists after all (created by a concurrent run, or by an
 		// earlier attempt whose answer was lost): update it.
 		if resp == nil || resp.StatusCode != http.StatusConflict {
-			return fmt.Errorf("create checkpoint %s: %w", v, explain(err, "write"))
+			return false, fmt.Errorf("create checkpoint %s: %w", what, explain(err, "write"))
 		}
-		v.exists = true
 	}
-	if _, err := v.client.Actions.UpdateRepoVariable(ctx, v.owner, v.repo, &github.ActionsVariable{Name: v.name, Value: value}); err != nil {
-		return fmt.Errorf("update checkpoint %s: %w", v, explain(err, "write"))
+	if _, err := v.client.Actions.UpdateRepoVariable(ctx, v.owner, v.repo, &github.ActionsVariable{Name: name, Value: value}); err != nil {
+		return true, fmt.Errorf("update checkpoint %s: %w", what, explain(err, "write"))
 	}
-	return nil
+	return true, nil
 }
 
 // explain turns an API error into one that says which permission is missing.

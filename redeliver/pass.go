@@ -1,7 +1,11 @@
-// Package redeliver runs one pass over a webhook's deliveries: list them
-// newest first down to the window's start, group them by GUID, and redeliver
-// once each GUID that has no successful attempt. It also works out how far the
-// checkpoint may move so that no failed delivery is ever skipped.
+// Package redeliver runs one webhook's pass from start to end: read what the
+// previous run left (the checkpoint and its ledger), list the deliveries made
+// since, group them by GUID, judge whether the receiver is up, redeliver each
+// GUID that has no successful attempt, read back what became of those
+// redeliveries, and leave for the next run exactly what is still in play.
+//
+// The rules that decide where the next run starts, what an outcome means and
+// when the receiver counts as down live in this package and nowhere else.
 package redeliver
 
 import (
@@ -10,102 +14,109 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 	"github.com/hook-redeliver/hook-redeliver/internal/ghtransport"
 )
 
-// Overlap is how far before the checkpoint each run starts reading. GitHub
-// adds a delivery to the list a little after its delivered_at; reading the
-// overlap again catches those, and GUID grouping makes the re-read harmless.
-const Overlap = 5 * time.Minute
-
-// Settle is how long after a run's last redelivery the next run waits before
-// listing, so GitHub has added the new attempts to the list.
-const Settle = time.Minute
-
 // PageSize is the largest page GitHub serves.
 const PageSize = 100
 
-// Outcome is what a run did with a failed GUID.
-type Outcome string
-
-// Outcomes. Resolved ones (GaveUp, Expired, Skipped) let the checkpoint move
-// past the GUID; the others keep it so the next run looks again.
 const (
-	Redelivered    Outcome = "redelivered"
-	WouldRedeliver Outcome = "would redeliver (dry run)"
-	Unknown        Outcome = "outcome unknown"
-	Refused        Outcome = "refused by GitHub"
-	NotAttempted   Outcome = "left for the next run"
-	GaveUp         Outcome = "gave up"
-	Expired        Outcome = "expired"
-	Skipped        Outcome = "skipped"
+	// checkEvery: while redelivering, the run reads the newest deliveries
+	// after this many redeliveries to notice a receiver that went down.
+	checkEvery = 50
+	// downAfter consecutive failed redeliveries, with no original delivery
+	// succeeding meanwhile, mean the receiver went down during the run.
+	downAfter = 10
+	// firstLook is when a run first looks for its redeliveries' new
+	// attempts; it looks again at Settle for those not listed yet.
+	firstLook = 10 * time.Second
+	// freshTraffic: an original delivery that succeeded this recently shows
+	// the receiver up without a probe.
+	freshTraffic = time.Hour
 )
-
-// Resolved reports whether the checkpoint may move past a GUID with this
-// outcome.
-func (o Outcome) Resolved() bool { return o == GaveUp || o == Expired || o == Skipped }
-
-// Failure is a GUID none of whose attempts in the window succeeded.
-type Failure struct {
-	GUID     string
-	Latest   Delivery  // the newest attempt: the one redelivered
-	Oldest   time.Time // the oldest attempt seen
-	Attempts int       // attempts seen in the window
-	Complete bool      // the original attempt is in the window, so Attempts is exact
-	Outcome  Outcome
-	Detail   string // why, for Refused, Unknown, Skipped
-}
 
 // Options configure a pass.
 type Options struct {
 	Target Target
-	// Since is the start of the window (inclusive), GitHub time.
-	Since time.Time
-	// Server is GitHub's clock; its local clock measures Deadline.
+	// Store holds the checkpoint and ledger between runs.
+	Store checkpoint.Store
+	// Server is GitHub's clock; its local clock measures Deadline and waits.
 	Server *clock.Server
-	// Deadline (local clock): no new redelivery starts after it.
+	// Deadline (local clock): no request starts after it. Zero: none.
 	Deadline time.Time
 	DryRun   bool
 	// MaxRedeliveries caps the redelivery requests of the run (0: no cap).
 	MaxRedeliveries int
-	// MaxAttempts: a GUID with this many failed attempts is given up (0: never).
+	// MaxAttempts: a GUID with this many failed attempts while the receiver
+	// was up is given up (0: never).
 	MaxAttempts int
 	// Retention: older deliveries can no longer be redelivered.
 	Retention time.Duration
-	// Skip, if set, may exclude a failure from redelivery, saying why.
-	Skip func(f *Failure) (reason string, skip bool)
-	// BeforeRedeliver, if set, is called once before the first redelivery
-	// request; an error stops the pass with nothing redelivered. The action
-	// creates the checkpoint variable there on a first run, so a token that
-	// cannot write it fails before anything changes.
-	BeforeRedeliver func(ctx context.Context) error
-	// Logf is told what happens, one line at a time.
-	Logf func(format string, args ...any)
+	Filter    Filter
+	// Since, if set, gives the window's start from GitHub's now (the since
+	// input) instead of the checkpoint.
+	Since func(now time.Time) time.Time
+	// Logf is told what happens, one line at a time; Warnf what a person
+	// should see (an annotation in a workflow).
+	Logf, Warnf func(format string, args ...any)
+}
+
+// ReceiverState is what a run concluded about the webhook's receiver.
+type ReceiverState string
+
+// Receiver states.
+const (
+	ReceiverUp      ReceiverState = "up"
+	ReceiverDown    ReceiverState = "down"
+	ReceiverUnknown ReceiverState = "unknown"
+)
+
+// Receiver is the run's judgement of the receiver, and how it was made.
+type Receiver struct {
+	State ReceiverState
+	// Since is when the receiver went down (State down): the oldest failed
+	// attempt of the current run of failures.
+	Since time.Time
+	// How says what the judgement rests on, for the log and summary.
+	How string
 }
 
 // Result is what a pass did.
 type Result struct {
-	Target Target
-	Since  time.Time // window start
-	Until  time.Time // GitHub time when the listing began: the window's end
-	Pages  int
-	// Scanned counts the deliveries read inside the window.
-	Scanned  int
-	Failures []*Failure // oldest first
-	// Listed is true when the whole window was read.
+	Target     Target
+	Store      string    // where the checkpoint lives
+	Previous   time.Time // the stored checkpoint; zero on the first run
+	SinceInput bool      // the window start came from the since input
+	Since      time.Time // start of the newest part of the window
+	Until      time.Time // GitHub time when the listing began: the window's end
+	Pages      int       // list requests made, ReadBack included
+	ReadBack   int       // list requests made to read what became of redeliveries
+	Scanned    int       // deliveries read inside the window
+	Failures   []*Failure
+	Receiver   Receiver
+	// Listed is true when the run read anything, and so saved (unless a
+	// dry run) what it learnt.
 	Listed bool
-	// Stopped says why redelivery stopped early ("" if it did not).
+	// Unread counts the parts of the list left unread for later runs.
+	Unread int
+	// Stopped says why the run stopped early ("" if it did not).
 	Stopped string
-	// Checkpoint is where the next run may start: every delivery before it
-	// has been handled. Zero if the listing did not finish.
-	Checkpoint time.Time
-	// LastRedelivery is GitHub time just after the last redelivery request.
-	LastRedelivery time.Time
+	// Redeliveries counts the redelivery requests sent.
+	Redeliveries int
+	// Saved is the checkpoint written; zero if none was.
+	Saved time.Time
+	// InLedger counts the GUIDs the ledger carries to the next run;
+	// Dropped those that did not fit (the next run finds them by reading).
+	InLedger, Dropped int
+	// Notes are warnings worth showing next to the numbers.
+	Notes []string
 }
 
 // Count returns how many failures ended with outcome o.
@@ -119,228 +130,280 @@ func (r *Result) Count(o Outcome) int {
 	return n
 }
 
+// Waiting returns how many GUIDs wait for the receiver.
+func (r *Result) Waiting() int { return r.Count(Waiting) }
+
+// pass is one run over one webhook.
+type pass struct {
+	client *github.Client
+	o      Options
+	res    *Result
+	w      window
+	sc     *scanner
+
+	// listed: every delivery before it (GitHub time), except the unread
+	// parts, has been read. The next run starts there.
+	listed   time.Time
+	gaps     []checkpoint.Gap
+	from     time.Time // the ledger's From for the next run
+	spans    []checkpoint.Span
+	created  bool // the checkpoint exists in the store
+	sent     []*Failure
+	lastPOST time.Time // local time of the last redelivery request
+	// sentSinceRead: a redelivery was sent after the last read of the
+	// newest deliveries down to the overlap.
+	sentSinceRead bool
+}
+
 // Run performs one pass. It returns a Result even on error, saying what was
-// done before the error; Result.Checkpoint is zero if the listing did not
-// finish.
+// done before the error.
 func Run(ctx context.Context, client *github.Client, o Options) (*Result, error) {
 	if o.Server == nil {
 		o.Server = clock.NewServer(clock.Real{})
 	}
-	logf := o.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
 	}
-	res := &Result{Target: o.Target, Since: o.Since}
-
-	sc := newScanner(o.Since)
-	if err := list(ctx, client, o, sc, res); err != nil {
-		return res, err
+	if o.Warnf == nil {
+		o.Warnf = o.Logf
 	}
-	res.Listed = true
-	res.Scanned = sc.scanned
-	res.Failures = sc.failures()
-	logf("read %d deliveries in %d pages; %d GUIDs without a successful attempt", res.Scanned, res.Pages, len(res.Failures))
-
-	// Even when redelivery stopped on an error every failure has an
-	// outcome, and the unattempted ones hold the checkpoint back, so what
-	// was done can be saved.
-	err := redeliverAll(ctx, client, o, res, logf)
-	res.Checkpoint = checkpoint(res, o)
-	return res, err
+	p := &pass{client: client, o: o, res: &Result{Target: o.Target, Store: o.Store.String()}}
+	err := p.run(ctx)
+	return p.res, err
 }
 
-// list reads the window page by page, newest first, feeding the scanner, and
-// stops at the first page that reaches past the window's start.
-func list(ctx context.Context, client *github.Client, o Options, sc *scanner, res *Result) error {
-	cursor := ""
-	for {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("list deliveries of %s: stopped after %d pages: %w", o.Target, res.Pages, err)
-		}
-		if !o.Deadline.IsZero() && !o.Server.Local().Now().Before(o.Deadline) {
-			return fmt.Errorf("list deliveries of %s: the time budget ran out after %d pages; raise timeout", o.Target, res.Pages)
-		}
-		u := o.Target.deliveriesPath() + fmt.Sprintf("?per_page=%d", PageSize)
-		if cursor != "" {
-			u += "&cursor=" + url.QueryEscape(cursor)
-		}
-		req, err := client.NewRequest(http.MethodGet, u, nil)
-		if err != nil {
-			return fmt.Errorf("list deliveries of %s: %w", o.Target, err)
-		}
-		page, resp, err := readPage(ctx, client, req) // client.Do, with a faster decoder: decode.go
-		if err != nil {
-			return fmt.Errorf("list deliveries of %s (page %d): %w", o.Target, res.Pages+1, o.Target.explain(err, "read"))
-		}
-		res.Pages++
-		if res.Pages == 1 {
-			res.Until = o.Server.Now()
-			if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-				res.Until = t
-			}
-		}
-		for i := range page {
-			sc.add(&page[i])
-		}
-		// Stop on a page whose last (oldest) delivery is before the window,
-		// as GitHub's scripts do, rather than on the first such delivery:
-		// delivered_at follows the list order only roughly (a throttled
-		// delivery is listed by id, not by when it went out).
-		if len(page) == 0 || resp.Cursor == "" || page[len(page)-1].DeliveredAt.Before(o.Since) {
-			return nil
-		}
-		cursor = resp.Cursor
+func (p *pass) run(ctx context.Context) error {
+	if err := p.openWindow(ctx); err != nil {
+		return err
 	}
-}
+	p.created = p.w.found
+	p.sc = newScanner(p.w.from)
+	p.sc.load(p.w.ledger)
+	// Remember the ids of what is read near the window's end, so that the
+	// run's later reads of the newest deliveries count nothing twice.
+	p.sc.recentFrom = p.o.Server.Now().Add(-Overlap - time.Minute)
+	if p.w.ledger != nil {
+		p.spans = slices.Clone(p.w.ledger.Down)
+	}
 
-// redeliverAll decides each failure's outcome, oldest first, and sends the
-// redeliveries. Only an error that makes every further request pointless
-// (credentials, permissions, cancellation) is returned; a refused or unknown
-// redelivery is an outcome of its GUID.
-func redeliverAll(ctx context.Context, client *github.Client, o Options, res *Result, logf func(string, ...any)) error {
-	sent := 0
-	for _, f := range res.Failures {
-		now := o.Server.Now()
-		switch {
-		case o.MaxAttempts > 0 && f.Attempts >= o.MaxAttempts:
-			f.Outcome, f.Detail = GaveUp, fmt.Sprintf("%d failed attempts (max-attempts %d)", f.Attempts, o.MaxAttempts)
-			continue
-		case o.Retention > 0 && now.Sub(f.Latest.DeliveredAt) > o.Retention:
-			f.Outcome, f.Detail = Expired, "older than GitHub keeps deliveries"
-			continue
-		}
-		if o.Skip != nil {
-			if reason, skip := o.Skip(f); skip {
-				f.Outcome, f.Detail = Skipped, reason
-				continue
-			}
-		}
-		if o.DryRun {
-			f.Outcome = WouldRedeliver
-			continue
-		}
-		if res.Stopped == "" {
-			switch {
-			case ctx.Err() != nil:
-				res.Stopped = "the run was cancelled"
-			case o.MaxRedeliveries > 0 && sent >= o.MaxRedeliveries:
-				res.Stopped = fmt.Sprintf("max-redeliveries (%d) reached", o.MaxRedeliveries)
-			case !o.Deadline.IsZero() && !o.Server.Local().Now().Before(o.Deadline):
-				res.Stopped = "the time budget ran out"
-			}
-		}
-		if res.Stopped != "" {
+	listErr := p.list(ctx)
+	if p.res.Pages == 0 {
+		return listErr
+	}
+	p.res.Listed = true
+	p.res.Scanned = p.sc.scanned
+	p.res.Failures = p.sc.failures()
+	p.logf("read %d deliveries in %d pages; %d GUIDs without a successful attempt", p.sc.scanned, p.res.Pages, len(p.res.Failures))
+
+	var err error
+	if listErr == nil || p.res.Stopped != "" {
+		// A run stopped by its budget still redelivers what it found;
+		// one that GitHub failed does not.
+		err = p.redeliver(ctx)
+	} else {
+		for _, f := range p.res.Failures {
 			f.Outcome = NotAttempted
-			continue
 		}
+	}
+	if p.sentSinceRead {
+		p.verify(ctx)
+	}
+	if !p.o.DryRun {
+		if serr := p.save(ctx); serr != nil {
+			err = errors.Join(err, serr)
+		}
+	}
+	return errors.Join(listErr, err)
+}
 
-		if sent == 0 && o.BeforeRedeliver != nil {
-			if err := o.BeforeRedeliver(ctx); err != nil {
-				f.Outcome = NotAttempted
-				res.Stopped = "the checkpoint could not be written"
-				markRest(res, f)
-				return err
-			}
+func (p *pass) logf(format string, args ...any) { p.o.Logf(format, args...) }
+
+func (p *pass) warn(msg string) {
+	p.o.Warnf("%s", msg)
+	p.res.Notes = append(p.res.Notes, msg)
+}
+
+func (p *pass) note(msg string) {
+	p.o.Logf("%s", msg)
+	p.res.Notes = append(p.res.Notes, msg)
+}
+
+// outOfTime reports whether the run's deadline has passed.
+func (p *pass) outOfTime(deadline time.Time) bool {
+	return !deadline.IsZero() && !p.o.Server.Local().Now().Before(deadline)
+}
+
+// budgetStop reports whether err is the run's budget running out (time, rate
+// limit, cancellation) rather than a failure, and records why.
+func (p *pass) budgetStop(ctx context.Context, err error) bool {
+	var limit *ghtransport.LimitError
+	switch {
+	case errors.As(err, &limit):
+		p.res.Stopped = limit.Error()
+	case ctx.Err() != nil:
+		p.res.Stopped = "the run was cancelled"
+	case errors.Is(err, errBudget):
+		p.res.Stopped = "the time budget ran out"
+	default:
+		return false
+	}
+	return true
+}
+
+var errBudget = errors.New("the time budget ran out; raise timeout, or run more often")
+
+// section is one part of the list: from a cursor ("" for the newest
+// delivery) down to To, skipping ids below Below (they belong to an unread
+// part that is read on its own).
+type section struct {
+	cursor string
+	to     time.Time
+	below  int64
+	pages  int
+	lastID int64 // the oldest delivery read
+	done   bool
+}
+
+// read lists a section page by page, newest first, feeding the scanner, until
+// a page reaches past its start or an id below its bound. It returns
+// errBudget when deadline passes.
+func (p *pass) read(ctx context.Context, s *section, deadline time.Time, top bool) error {
+	for !s.done {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		sent++
-		resp, err := o.Target.redeliver(ctx, client, f.Latest.ID)
-		res.LastRedelivery = o.Server.Now()
-		if err == nil {
-			f.Outcome = Redelivered
-			logf("redelivered %s (%s, delivery %d, failed attempts: %d)", f.GUID, eventName(f.Latest), f.Latest.ID, f.Attempts)
-			continue
+		if p.outOfTime(deadline) {
+			return errBudget
 		}
-		var limit *ghtransport.LimitError
-		switch {
-		case errors.As(err, &limit):
-			// Rate-limited requests were not performed.
-			f.Outcome, res.Stopped = NotAttempted, limit.Error()
-			sent--
-		case ctx.Err() != nil:
-			// The request may or may not have reached GitHub.
-			f.Outcome, f.Detail, res.Stopped = Unknown, "cancelled while the request was in flight", "the run was cancelled"
-		case resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden):
-			f.Outcome, f.Detail = NotAttempted, "not permitted"
-			res.Stopped = "GitHub refused the credentials"
-			markRest(res, f)
-			return fmt.Errorf("redeliver %d of %s: %w", f.Latest.ID, o.Target, o.Target.explain(err, "write"))
-		case resp != nil && resp.StatusCode < 500:
-			f.Outcome, f.Detail = Refused, shortError(err)
-			logf("GitHub refused to redeliver %s (delivery %d): %s", f.GUID, f.Latest.ID, f.Detail)
-		default:
-			// 5xx, timeout, connection reset: GitHub may have acted on it.
-			// Never resend in this run; the next run sees whether an
-			// attempt appeared.
-			f.Outcome, f.Detail = Unknown, shortError(err)
-			logf("redelivery of %s (delivery %d) may or may not have happened: %s", f.GUID, f.Latest.ID, f.Detail)
+		page, next, date, err := listPage(ctx, p.client, p.o.Target, s.cursor)
+		if err != nil {
+			return fmt.Errorf("list deliveries of %s (page %d): %w", p.o.Target, p.res.Pages+1, p.o.Target.explain(err, "read"))
 		}
+		p.res.Pages++
+		if top && s.pages == 0 {
+			p.listed = date
+		}
+		s.pages++
+		p.sc.since, p.sc.below = s.to, s.below
+		for i := range page {
+			p.sc.add(&page[i])
+		}
+		if len(page) > 0 {
+			s.lastID = page[len(page)-1].ID
+		}
+		// Stop on a page whose last (oldest) delivery is before the
+		// section, as GitHub's scripts do, rather than on the first such
+		// delivery: delivered_at follows the list order only roughly (a
+		// throttled delivery is listed by id, not by when it went out).
+		s.done = len(page) == 0 || next == "" || page[len(page)-1].DeliveredAt.Before(s.to) || page[len(page)-1].ID < s.below
+		s.cursor = next
 	}
 	return nil
 }
 
-// markRest marks the failures after f as not attempted.
-func markRest(res *Result, f *Failure) {
-	after := false
-	for _, g := range res.Failures {
-		if after && g.Outcome == "" {
-			g.Outcome = NotAttempted
+// list reads the window: first what is new since the previous run, then the
+// parts earlier runs left unread, oldest first. Listing may use two thirds of
+// the time budget; the rest is for redelivering what it found. A part cut
+// short is remembered with its cursor, so the next run continues there.
+func (p *pass) list(ctx context.Context) error {
+	deadline := p.o.Deadline
+	if !deadline.IsZero() {
+		now := p.o.Server.Local().Now()
+		deadline = now.Add(deadline.Sub(now) * 2 / 3)
+	}
+	p.from = time.Time{}
+	if p.w.ledger == nil {
+		p.listed = p.w.prev.Checkpoint
+	} else {
+		p.listed = p.w.ledger.Listed
+	}
+	var below int64
+	for _, g := range p.w.gaps {
+		below = max(below, g.Below)
+	}
+	news := section{to: p.w.from, below: below}
+	err := p.read(ctx, &news, deadline, true)
+	p.res.Until = p.listed
+	if news.pages == 0 {
+		if err != nil {
+			p.budgetStop(ctx, err)
 		}
-		after = after || g == f
+		return err
 	}
-}
-
-// checkpoint is where the next run may start. It never passes the oldest
-// attempt of an unresolved GUID, so the next run sees every attempt of it and
-// counts them exactly; and the next run's window never starts between the
-// attempts of a given-up GUID, which would make it look short of max-attempts
-// and be redelivered again.
-func checkpoint(res *Result, o Options) time.Time {
-	cp := res.Until
-	if cp.IsZero() {
-		cp = o.Since
+	if !news.done {
+		p.gaps = append(p.gaps, checkpoint.Gap{Cursor: news.cursor, Below: news.lastID, To: news.to})
 	}
-	for _, f := range res.Failures {
-		if !f.Outcome.Resolved() && f.Oldest.Before(cp) {
-			cp = f.Oldest
+	gaps := slices.Clone(p.w.gaps)
+	slices.SortFunc(gaps, func(a, b checkpoint.Gap) int { return a.To.Compare(b.To) }) // oldest first
+	for i, g := range gaps {
+		if err != nil {
+			p.gaps = append(p.gaps, gaps[i:]...)
+			break
 		}
-	}
-	for changed := true; changed; {
-		changed = false
-		for _, f := range res.Failures {
-			start := cp.Add(-Overlap)
-			if f.Outcome == GaveUp && !start.Before(f.Oldest) && !start.After(f.Latest.DeliveredAt) && f.Oldest.Before(cp) {
-				cp, changed = f.Oldest, true
+		s := section{cursor: g.Cursor, to: g.To}
+		err = p.read(ctx, &s, deadline, false)
+		var er *github.ErrorResponse
+		switch {
+		case s.done:
+			continue
+		case s.pages == 0 && errors.As(err, &er) && er.Response != nil && (er.Response.StatusCode == http.StatusUnprocessableEntity || er.Response.StatusCode == http.StatusBadRequest):
+			// GitHub no longer takes the cursor: the next run reads this
+			// part from the newest delivery down. Slower, never lossy.
+			p.note(fmt.Sprintf("GitHub refused the cursor of an unread part of the list (%s); the next run reads down to %s from the newest delivery", shortError(err), stamp(g.To)))
+			if p.from.IsZero() || g.To.Before(p.from) {
+				p.from = g.To
 			}
+			err = nil
+		case s.pages > 0:
+			p.gaps = append(p.gaps, checkpoint.Gap{Cursor: s.cursor, Below: s.lastID, To: g.To})
+		default:
+			p.gaps = append(p.gaps, g)
 		}
 	}
-	if cp.Before(o.Since) {
-		cp = o.Since
+	p.res.Unread = len(p.gaps)
+	if err != nil && p.budgetStop(ctx, err) {
+		p.warn(fmt.Sprintf("%s: read %d pages, then stopped (%s); %d parts of the list are left unread and the next run continues there, so nothing is skipped", p.o.Target, p.res.Pages, p.res.Stopped, len(p.gaps)))
+		return nil
 	}
-	return cp
+	return err
 }
 
-func eventName(d Delivery) string {
-	if d.Action == "" {
-		return d.Event
+// listPage reads one page of deliveries.
+func listPage(ctx context.Context, client *github.Client, t Target, cursor string) (page []Delivery, next string, date time.Time, err error) {
+	u := t.deliveriesPath() + fmt.Sprintf("?per_page=%d", PageSize)
+	if cursor != "" {
+		u += "&cursor=" + url.QueryEscape(cursor)
 	}
-	return d.Event + "." + d.Action
+	req, err := client.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, "", time.Time{}, err
+	}
+	page, resp, err := readPage(ctx, client, req)
+	if err != nil {
+		return nil, "", time.Time{}, err
+	}
+	date, _ = http.ParseTime(resp.Header.Get("Date"))
+	return page, resp.Cursor, date, nil
 }
 
-// EventName is the event and action as "pull_request.opened".
-func (f *Failure) EventName() string { return eventName(f.Latest) }
-
-// shortError keeps what GitHub said, not the whole URL.
-func shortError(err error) string {
-	var er *github.ErrorResponse
-	if errors.As(err, &er) && er.Response != nil {
-		if er.Message != "" {
-			return fmt.Sprintf("%d %s", er.Response.StatusCode, er.Message)
-		}
-		return er.Response.Status
+// readNewest reads the deliveries added since the run's last read: with
+// overlap, down to the window's end minus the overlap, so that what GitHub
+// listed late is read too, and what this run read before is skipped by id;
+// without, only down to the newest delivery already read (a quick look).
+func (p *pass) readNewest(ctx context.Context, overlap bool) error {
+	s := section{below: p.sc.topID + 1}
+	if overlap {
+		s = section{to: p.res.Until.Add(-Overlap)}
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
+	prev, pages := p.listed, p.res.Pages
+	err := p.read(ctx, &s, time.Time{}, true)
+	p.res.ReadBack += p.res.Pages - pages
+	if err != nil || !overlap {
+		// Only a read down to the overlap moves where the next run starts.
+		p.listed = prev
 	}
-	return err.Error()
+	if err == nil && overlap {
+		p.sentSinceRead = false
+	}
+	return err
 }

@@ -3,7 +3,10 @@ package redeliver
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 )
 
 // Delivery is one attempt of a webhook event, as GitHub lists it.
@@ -22,16 +25,75 @@ type Delivery struct {
 // test: status "OK".
 func (d *Delivery) OK() bool { return d.Status == "OK" }
 
-// group is what the scan remembers of one GUID.
-type group struct {
-	latest   Delivery  // newest attempt
-	oldest   time.Time // delivered_at of the oldest attempt seen
-	attempts int
-	ok       bool // some attempt succeeded
-	complete bool // the original (non-redelivery) attempt was seen
+// Failure is a GUID with no successful attempt when the window was read, and
+// what the run did with it.
+type Failure struct {
+	GUID   string
+	Latest Delivery // the newest attempt seen
+	// Failed is the newest failed attempt seen when the run decided what to
+	// do: the one redelivered, and the one a report shows.
+	Failed   Delivery
+	Oldest   time.Time // the oldest attempt seen
+	Attempts int       // failed attempts that count towards max-attempts
+	Complete bool      // the original attempt has been seen, so Attempts is exact
+	Outcome  Outcome
+	Detail   string // why, for Refused, Unknown, Skipped, GaveUp
+
+	ok         bool        // some attempt succeeded
+	prior      int         // failed attempts counted by earlier runs (the ledger)
+	countedTo  int64       // attempts with an id up to this were counted by earlier runs
+	failedAt   []time.Time // failed attempts not counted by earlier runs
+	fromLedger bool
+	gaveUp     bool  // an earlier run gave up on it
+	sentID     int64 // the attempt this run redelivered; 0 if none
+	probe      bool  // the redelivery was the run's probe of the receiver
+	reported   bool  // in Result.Failures
 }
 
-// scanner groups deliveries by GUID as they stream past, newest first.
+// FailedAttempts returns every failed attempt seen, whether or not it counts
+// towards max-attempts.
+func (f *Failure) FailedAttempts() int { return max(f.Attempts, f.prior+len(f.failedAt)) }
+
+// EventName is the event and action as "pull_request.opened".
+func (f *Failure) EventName() string { return eventName(f.Latest) }
+
+func eventName(d Delivery) string {
+	if d.Action == "" {
+		return d.Event
+	}
+	return d.Event + "." + d.Action
+}
+
+// absorb takes one more attempt of the GUID.
+func (f *Failure) absorb(d *Delivery) {
+	f.ok = f.ok || d.OK()
+	if !d.Redelivery {
+		f.Complete = true
+	}
+	if f.Oldest.IsZero() || d.DeliveredAt.Before(f.Oldest) {
+		f.Oldest = d.DeliveredAt
+	}
+	if d.ID > f.Latest.ID {
+		f.Latest = *d
+	}
+	if !d.OK() && d.ID > f.countedTo {
+		f.failedAt = append(f.failedAt, d.DeliveredAt)
+	}
+}
+
+// count returns the failed attempts that count towards max-attempts: those
+// counted before, and the new ones made while the receiver was not down.
+func (f *Failure) count(down []checkpoint.Span) int {
+	n := f.prior
+	for _, t := range f.failedAt {
+		if !slices.ContainsFunc(down, func(s checkpoint.Span) bool { return s.Contains(t) }) {
+			n++
+		}
+	}
+	return n
+}
+
+// scanner groups deliveries by GUID as they stream past.
 //
 // Memory grows with the failed GUIDs and the redelivery chains in the window,
 // not with the deliveries scanned: GitHub lists newest first and a GUID's
@@ -39,69 +101,136 @@ type group struct {
 // later attempts needs no memory at all, and a GUID whose original has been
 // seen is complete, and forgotten at once if it succeeded.
 type scanner struct {
+	// since and below bound the part of the list being read: deliveries
+	// before since, or with an id below below, belong to another part.
 	since   time.Time
-	groups  map[string]*group
+	below   int64
+	groups  map[string]*Failure
 	scanned int
-	oldest  time.Time // oldest delivered_at in the window
+	// seen holds the ids of the deliveries read at or after recentFrom,
+	// which the run may read again; zero recentFrom: none.
+	seen       map[int64]struct{}
+	recentFrom time.Time
+
+	// What the deliveries say of the receiver.
+	newestLive   Delivery  // the newest original (not a redelivery) attempt
+	lastOK       time.Time // the newest successful attempt
+	topID        int64     // the newest delivery read
+	runStartedOK bool      // a successful original arrived after markLive
+	liveMark     int64
 }
 
 func newScanner(since time.Time) *scanner {
-	return &scanner{since: since, groups: make(map[string]*group)}
+	return &scanner{since: since, groups: make(map[string]*Failure)}
 }
 
-// add takes the next delivery; it returns false for one before the window.
+// load puts the GUIDs an earlier run left in play into the scan.
+func (s *scanner) load(l *checkpoint.Ledger) {
+	if l == nil {
+		return
+	}
+	for _, e := range l.GUIDs {
+		ev, action, _ := strings.Cut(e.Event, ".")
+		s.groups[e.GUID] = &Failure{
+			GUID:   e.GUID,
+			Latest: Delivery{ID: e.ID, GUID: e.GUID, DeliveredAt: e.At, Redelivery: e.ID != 0, Status: e.Status, StatusCode: e.Code, Event: ev, Action: action},
+			Oldest: e.Oldest, Complete: e.Complete,
+			prior: e.Attempts, countedTo: e.ID, fromLedger: true, gaveUp: e.GaveUp,
+		}
+	}
+}
+
+// add takes the next delivery; it returns false for one outside the part
+// being read.
 func (s *scanner) add(d *Delivery) bool {
-	if d.DeliveredAt.Before(s.since) {
+	if d.DeliveredAt.Before(s.since) || d.ID < s.below {
 		return false
 	}
+	if !s.recentFrom.IsZero() && !d.DeliveredAt.Before(s.recentFrom) {
+		if _, ok := s.seen[d.ID]; ok {
+			return false
+		}
+		if s.seen == nil {
+			s.seen = make(map[int64]struct{})
+		}
+		s.seen[d.ID] = struct{}{}
+	}
 	s.scanned++
-	if s.oldest.IsZero() || d.DeliveredAt.Before(s.oldest) {
-		s.oldest = d.DeliveredAt
+	s.topID = max(s.topID, d.ID)
+	if d.OK() && d.DeliveredAt.After(s.lastOK) {
+		s.lastOK = d.DeliveredAt
+	}
+	if !d.Redelivery {
+		if d.ID > s.newestLive.ID {
+			s.newestLive = *d
+		}
+		if d.OK() && s.liveMark != 0 && d.ID > s.liveMark {
+			s.runStartedOK = true
+		}
 	}
 	g := s.groups[d.GUID]
 	if g == nil {
 		if !d.Redelivery && d.OK() {
 			return true // delivered the first time: nothing to remember
 		}
-		s.groups[d.GUID] = &group{latest: *d, oldest: d.DeliveredAt, attempts: 1, ok: d.OK(), complete: !d.Redelivery}
-		return true
+		g = &Failure{GUID: d.GUID}
+		s.groups[d.GUID] = g
 	}
-	g.attempts++
-	g.ok = g.ok || d.OK()
-	if d.DeliveredAt.Before(g.oldest) {
-		g.oldest = d.DeliveredAt
-	}
-	if !d.Redelivery {
-		g.complete = true
-		if g.ok {
-			delete(s.groups, d.GUID) // settled: no older attempts exist
-		}
+	g.absorb(d)
+	if g.ok && g.Complete && !g.fromLedger && g.sentID == 0 {
+		delete(s.groups, d.GUID) // settled: no older attempts exist
 	}
 	return true
 }
 
+// markLive starts watching for a successful original newer than what has been
+// read: evidence that the receiver is up while the run redelivers.
+func (s *scanner) markLive() { s.liveMark, s.runStartedOK = s.topID, false }
+
 // failures returns the GUIDs without a successful attempt, oldest latest
 // attempt first: those are closest to leaving GitHub's retention, so a run cut
-// short spends itself on them rather than starving them.
+// short spends itself on them rather than starving them, and a GUID just
+// tried goes to the back.
 func (s *scanner) failures() []*Failure {
 	var out []*Failure
-	for guid, g := range s.groups {
-		if g.ok {
-			continue
+	for _, g := range s.groups {
+		if !g.ok {
+			g.reported = true
+			g.Attempts = g.count(nil)
+			g.Failed = g.Latest
+			out = append(out, g)
 		}
-		out = append(out, &Failure{
-			GUID:     guid,
-			Latest:   g.latest,
-			Oldest:   g.oldest,
-			Attempts: g.attempts,
-			Complete: g.complete,
-		})
 	}
-	slices.SortFunc(out, func(a, b *Failure) int {
+	sortFailures(out)
+	return out
+}
+
+func sortFailures(fs []*Failure) {
+	slices.SortFunc(fs, func(a, b *Failure) int {
 		if c := a.Latest.DeliveredAt.Compare(b.Latest.DeliveredAt); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.Latest.ID, b.Latest.ID)
 	})
-	return out
+}
+
+// streakSince returns the oldest failed attempt newer than the newest
+// successful one: when the current run of failures began. Zero if the newest
+// attempt succeeded.
+func (s *scanner) streakSince() time.Time {
+	var since time.Time
+	for _, g := range s.groups {
+		if g.ok {
+			continue
+		}
+		for _, t := range g.failedAt {
+			if t.After(s.lastOK) && (since.IsZero() || t.Before(since)) {
+				since = t
+			}
+		}
+		if g.fromLedger && g.Latest.DeliveredAt.After(s.lastOK) && (since.IsZero() || g.Latest.DeliveredAt.Before(since)) {
+			since = g.Latest.DeliveredAt
+		}
+	}
+	return since
 }

@@ -117,6 +117,8 @@ func TestScannerIgnoresDeliveriesBeforeWindow(t *testing.T) {
 	}
 }
 
+// TestCheckpoint: the stored checkpoint is safe on its own, for a run that
+// finds no ledger beside it.
 func TestCheckpoint(t *testing.T) {
 	t.Parallel()
 	until := t0.Add(10 * time.Hour)
@@ -131,20 +133,24 @@ func TestCheckpoint(t *testing.T) {
 	}{
 		{name: "nothing failed: up to the listing's start", want: until},
 		{name: "resolved failures do not hold it", failures: []*Failure{fail(1, 2, Skipped), fail(2, 3, Expired)}, want: until},
-		{name: "a redelivered GUID holds it at its oldest attempt", failures: []*Failure{fail(3, 5, Redelivered), fail(4, 4, Redelivered)}, want: at(3)},
+		{name: "a redelivered GUID not yet seen to succeed holds it at its oldest attempt", failures: []*Failure{fail(3, 5, FailedAgain), fail(4, 4, NotSeen)}, want: at(3)},
+		{name: "a redelivery that succeeded does not hold it", failures: []*Failure{fail(3, 5, Delivered)}, want: until},
+		{name: "waiting for the receiver holds it", failures: []*Failure{fail(2, 9, Waiting)}, want: at(2)},
 		{name: "left for the next run holds it", failures: []*Failure{fail(6, 6, NotAttempted)}, want: at(6)},
 		{name: "unknown outcome holds it", failures: []*Failure{fail(7, 8, Unknown)}, want: at(7)},
-		{name: "given up and entirely before the next window: passed", failures: []*Failure{fail(1, 2, GaveUp), fail(5, 5, Redelivered)}, want: at(5)},
+		{name: "given up and entirely before the next window: passed", failures: []*Failure{fail(1, 2, GaveUp), fail(5, 5, FailedAgain)}, want: at(5)},
 		{
 			name:     "given up straddling the next window's start: held at its oldest",
-			failures: []*Failure{fail(1, 8, GaveUp), fail(5, 5, Redelivered)},
+			failures: []*Failure{fail(1, 8, GaveUp), fail(5, 5, FailedAgain)},
 			want:     at(1),
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := checkpoint(&Result{Until: until, Failures: tt.failures}, Options{Since: t0})
+			p := &pass{res: &Result{Until: until, Failures: tt.failures}, listed: until, o: Options{Logf: t.Logf, Warnf: t.Logf}}
+			p.w.from = t0
+			got := p.next().Checkpoint
 			if !got.Equal(tt.want) {
 				t.Errorf("checkpoint = %s, want %s", got, tt.want)
 			}

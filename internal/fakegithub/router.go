@@ -31,6 +31,7 @@ var routes = compileRoutes([]route{
 	{method: "GET", pattern: "/repos/{}/{}/actions/variables/{}", handle: (*call).getVariable},
 	{method: "POST", pattern: "/repos/{}/{}/actions/variables", handle: (*call).createVariable},
 	{method: "PATCH", pattern: "/repos/{}/{}/actions/variables/{}", handle: (*call).updateVariable},
+	{method: "DELETE", pattern: "/repos/{}/{}/actions/variables/{}", handle: (*call).deleteVariable},
 	{method: "POST", pattern: "/repos/{}/{}/dispatches", handle: (*call).dispatch},
 })
 

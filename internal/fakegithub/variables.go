@@ -180,6 +180,20 @@ func (c *call) updateVariable() reply {
 	return reply{status: http.StatusNoContent}
 }
 
+// deleteVariable serves DELETE: 204, or 404 for a missing variable.
+func (c *call) deleteVariable() reply {
+	owner, repo, name := c.params[0], c.params[1], c.params[2]
+	if rep := c.authorize(variablesNeed(owner, repo, "write")); rep != nil {
+		return *rep
+	}
+	vars := c.s.variables[repoKey(owner, repo)]
+	if vars[strings.ToUpper(name)] == nil {
+		return notFound()
+	}
+	delete(vars, strings.ToUpper(name))
+	return reply{status: http.StatusNoContent}
+}
+
 // dispatch serves POST /repos/{owner}/{repo}/dispatches.
 func (c *call) dispatch() reply {
 	owner, repo := c.params[0], c.params[1]

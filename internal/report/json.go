@@ -30,6 +30,7 @@ type jsonTotals struct {
 	GaveUp         int `json:"gave_up"`
 	Expired        int `json:"expired"`
 	Remaining      int `json:"remaining"`
+	Waiting        int `json:"waiting"`
 	Errors         int `json:"errors"`
 }
 
@@ -40,6 +41,7 @@ type jsonHook struct {
 	Scanned         int            `json:"scanned"`
 	Counts          jsonCounts     `json:"counts"`
 	Stopped         string         `json:"stopped,omitempty"`
+	Receiver        *jsonReceiver  `json:"receiver,omitempty"`
 	Checkpoint      jsonCheckpoint `json:"checkpoint"`
 	Notes           []string       `json:"notes,omitempty"`
 	Failures        []jsonFailure  `json:"failures"`
@@ -63,17 +65,15 @@ type jsonWindow struct {
 	FromSinceInput bool   `json:"from_since_input"`
 }
 
-type jsonCounts struct {
-	Failed         int `json:"failed"`
-	Redelivered    int `json:"redelivered"`
-	WouldRedeliver int `json:"would_redeliver"`
-	Unknown        int `json:"unknown"`
-	Refused        int `json:"refused"`
-	NotAttempted   int `json:"not_attempted"`
-	GaveUp         int `json:"gave_up"`
-	Expired        int `json:"expired"`
-	Skipped        int `json:"skipped"`
+type jsonReceiver struct {
+	State string `json:"state"` // up, down or unknown
+	Since string `json:"since,omitempty"`
+	How   string `json:"how"`
 }
+
+// jsonCounts has one count per outcome, by its code in outcomeCodes, and
+// the number of failed GUIDs.
+type jsonCounts map[string]int
 
 type jsonCheckpoint struct {
 	Store    string `json:"store"`
@@ -96,7 +96,10 @@ type jsonFailure struct {
 
 // outcomeCodes are the outcomes as machine-friendly words.
 var outcomeCodes = map[redeliver.Outcome]string{
-	redeliver.Redelivered:    "redelivered",
+	redeliver.Delivered:      "delivered",
+	redeliver.FailedAgain:    "failed_again",
+	redeliver.NotSeen:        "not_seen",
+	redeliver.Waiting:        "waiting",
 	redeliver.WouldRedeliver: "would_redeliver",
 	redeliver.Unknown:        "unknown",
 	redeliver.Refused:        "refused",
@@ -128,25 +131,37 @@ func jsonHookOf(h Hook) jsonHook {
 			Kind: h.Target.Kind(), Name: h.Target.String(),
 			Org: h.Target.Org, Owner: h.Target.Owner, Repo: h.Target.Repo, HookID: h.Target.HookID,
 		},
-		Checkpoint: jsonCheckpoint{Store: h.Store, Previous: rfc3339(h.Previous), Saved: rfc3339(h.Saved)},
-		Notes:      h.Notes,
-		Failures:   []jsonFailure{},
-		Error:      errText(h.Err),
+		Failures: []jsonFailure{},
+		Error:    errText(h.Err),
+		Counts:   jsonCounts{"failed": 0, "redelivered": 0},
+	}
+	for _, o := range redeliver.Outcomes() {
+		j.Counts[outcomeCodes[o]] = 0
 	}
 	res := h.Result
 	if res == nil {
 		return j
 	}
-	c := counts(res)
-	j.Window = &jsonWindow{Since: rfc3339(res.Since), Until: rfc3339(res.Until), Listed: res.Listed, FromSinceInput: h.SinceInput}
+	j.Checkpoint = jsonCheckpoint{Store: res.Store, Previous: rfc3339(res.Previous), Saved: rfc3339(res.Saved)}
+	j.Counts["failed"] = len(res.Failures)
+	for _, f := range res.Failures {
+		j.Counts[outcomeCodes[f.Outcome]]++
+		if f.Outcome.Sent() {
+			j.Counts["redelivered"]++
+		}
+	}
+	if res.Pages == 0 {
+		return j
+	}
+	j.Notes = res.Notes
+	if rc := res.Receiver; rc.State != "" {
+		j.Receiver = &jsonReceiver{State: string(rc.State), Since: rfc3339(rc.Since), How: rc.How}
+	}
+	j.Window = &jsonWindow{Since: rfc3339(res.Since), Until: rfc3339(res.Until), Listed: res.Listed, FromSinceInput: res.SinceInput}
 	if !res.Listed {
 		j.Window.Until = ""
 	}
 	j.Pages, j.Scanned, j.Stopped = res.Pages, res.Scanned, res.Stopped
-	j.Counts = jsonCounts{
-		Failed: len(res.Failures), Redelivered: c.redelivered, WouldRedeliver: c.would, Unknown: c.unknown,
-		Refused: c.refused, NotAttempted: c.notAttempted, GaveUp: c.gaveUp, Expired: c.expired, Skipped: c.skipped,
-	}
 	for i, f := range res.Failures {
 		if i == MaxJSONFailures {
 			j.FailuresOmitted = len(res.Failures) - MaxJSONFailures
@@ -157,8 +172,8 @@ func jsonHookOf(h Hook) jsonHook {
 			code = string(f.Outcome)
 		}
 		j.Failures = append(j.Failures, jsonFailure{
-			GUID: f.GUID, Event: f.EventName(), DeliveryID: f.Latest.ID, DeliveredAt: rfc3339(f.Latest.DeliveredAt),
-			Status: f.Latest.Status, StatusCode: f.Latest.StatusCode, Attempts: f.Attempts, Complete: f.Complete,
+			GUID: f.GUID, Event: f.EventName(), DeliveryID: f.Failed.ID, DeliveredAt: rfc3339(f.Failed.DeliveredAt),
+			Status: f.Failed.Status, StatusCode: f.Failed.StatusCode, Attempts: f.FailedAttempts(), Complete: f.Complete,
 			Outcome: code, Detail: f.Detail,
 		})
 	}

@@ -18,12 +18,12 @@ func TestJSON(t *testing.T) {
 	at := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
 	failures := []*redeliver.Failure{
 		{
-			GUID: "g-1", Attempts: 3, Complete: true, Outcome: redeliver.Redelivered,
-			Latest: redeliver.Delivery{ID: 3804004623172239366, DeliveredAt: at.Add(-time.Hour), Status: "Invalid HTTP Response: 503", StatusCode: 503, Event: "pull_request", Action: "opened"},
+			GUID: "g-1", Attempts: 3, Complete: true, Outcome: redeliver.Delivered,
+			Latest: redeliver.Delivery{ID: 3804004623172239366, DeliveredAt: at.Add(-time.Hour), Status: "Invalid HTTP Response: 503", StatusCode: 503, Event: "pull_request", Action: "opened"}, Failed: redeliver.Delivery{ID: 3804004623172239366, DeliveredAt: at.Add(-time.Hour), Status: "Invalid HTTP Response: 503", StatusCode: 503, Event: "pull_request", Action: "opened"},
 		},
 		{
 			GUID: "g-2", Attempts: 1, Outcome: redeliver.Refused, Detail: "422 Validation Failed",
-			Latest: redeliver.Delivery{ID: 3804004623172239367, DeliveredAt: at.Add(-30 * time.Minute), Status: "timed out", Event: "push"},
+			Latest: redeliver.Delivery{ID: 3804004623172239367, DeliveredAt: at.Add(-30 * time.Minute), Status: "timed out", Event: "push"}, Failed: redeliver.Delivery{ID: 3804004623172239367, DeliveredAt: at.Add(-30 * time.Minute), Status: "timed out", Event: "push"},
 		},
 	}
 	run := &Run{Hooks: []Hook{
@@ -31,14 +31,14 @@ func TestJSON(t *testing.T) {
 			Target: redeliver.Target{Org: "acme", HookID: 77},
 			Result: &redeliver.Result{
 				Since: at.Add(-2 * time.Hour), Until: at, Pages: 2, Scanned: 150, Listed: true,
-				Failures: failures, Checkpoint: at.Add(-30 * time.Minute),
+				Failures: failures, Saved: at.Add(-30 * time.Minute),
+				Store: "file /var/lib/hook-redeliver/checkpoint", Notes: []string{"a note"},
+				Receiver: redeliver.Receiver{State: redeliver.ReceiverUp, How: "an original delivery succeeded"},
 			},
-			Store: "file /var/lib/hook-redeliver/checkpoint", Saved: at.Add(-30 * time.Minute),
-			Notes: []string{"a note"},
 		},
 		{
 			Target: redeliver.Target{Owner: "acme", Repo: "shop", HookID: 88},
-			Store:  "variable X in acme/ops",
+			Result: &redeliver.Result{Store: "variable X in acme/ops"},
 			Err:    errors.New("read checkpoint: 403 Forbidden"),
 		},
 	}}
@@ -61,7 +61,7 @@ func TestJSON(t *testing.T) {
 		"dry_run": false,
 		"totals": map[string]any{
 			"scanned": 150.0, "failed": 2.0, "redelivered": 1.0, "would_redeliver": 0.0, "skipped": 0.0,
-			"gave_up": 0.0, "expired": 0.0, "remaining": 1.0, "errors": 1.0,
+			"gave_up": 0.0, "expired": 0.0, "remaining": 1.0, "waiting": 0.0, "errors": 1.0,
 		},
 		"hooks": []any{
 			map[string]any{
@@ -70,15 +70,16 @@ func TestJSON(t *testing.T) {
 				"pages":   2.0,
 				"scanned": 150.0,
 				"counts": map[string]any{
-					"failed": 2.0, "redelivered": 1.0, "would_redeliver": 0.0, "unknown": 0.0, "refused": 1.0,
-					"not_attempted": 0.0, "gave_up": 0.0, "expired": 0.0, "skipped": 0.0,
+					"failed": 2.0, "redelivered": 1.0, "delivered": 1.0, "failed_again": 0.0, "not_seen": 0.0, "waiting": 0.0,
+					"would_redeliver": 0.0, "unknown": 0.0, "refused": 1.0, "not_attempted": 0.0, "gave_up": 0.0, "expired": 0.0, "skipped": 0.0,
 				},
+				"receiver":   map[string]any{"state": "up", "how": "an original delivery succeeded"},
 				"checkpoint": map[string]any{"store": "file /var/lib/hook-redeliver/checkpoint", "saved": "2026-11-21T05:30:00Z"},
 				"notes":      []any{"a note"},
 				"failures": []any{
 					map[string]any{
 						"guid": "g-1", "event": "pull_request.opened", "delivery_id": "3804004623172239366", "delivered_at": "2026-11-21T05:00:00Z",
-						"status": "Invalid HTTP Response: 503", "status_code": 503.0, "attempts": 3.0, "attempts_exact": true, "outcome": "redelivered",
+						"status": "Invalid HTTP Response: 503", "status_code": 503.0, "attempts": 3.0, "attempts_exact": true, "outcome": "delivered",
 					},
 					map[string]any{
 						"guid": "g-2", "event": "push", "delivery_id": "3804004623172239367", "delivered_at": "2026-11-21T05:30:00Z",
@@ -88,10 +89,13 @@ func TestJSON(t *testing.T) {
 				"failures_omitted": 0.0,
 			},
 			map[string]any{
-				"target":           map[string]any{"kind": "repo", "name": "repository acme/shop webhook 88", "owner": "acme", "repo": "shop", "hook_id": 88.0},
-				"pages":            0.0,
-				"scanned":          0.0,
-				"counts":           map[string]any{"failed": 0.0, "redelivered": 0.0, "would_redeliver": 0.0, "unknown": 0.0, "refused": 0.0, "not_attempted": 0.0, "gave_up": 0.0, "expired": 0.0, "skipped": 0.0},
+				"target":  map[string]any{"kind": "repo", "name": "repository acme/shop webhook 88", "owner": "acme", "repo": "shop", "hook_id": 88.0},
+				"pages":   0.0,
+				"scanned": 0.0,
+				"counts": map[string]any{
+					"failed": 0.0, "redelivered": 0.0, "delivered": 0.0, "failed_again": 0.0, "not_seen": 0.0, "waiting": 0.0,
+					"would_redeliver": 0.0, "unknown": 0.0, "refused": 0.0, "not_attempted": 0.0, "gave_up": 0.0, "expired": 0.0, "skipped": 0.0,
+				},
 				"checkpoint":       map[string]any{"store": "variable X in acme/ops"},
 				"failures":         []any{},
 				"failures_omitted": 0.0,
@@ -107,11 +111,11 @@ func TestJSON(t *testing.T) {
 func TestJSONCapsFailures(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
-	res := &redeliver.Result{Since: at.Add(-time.Hour), Until: at, Listed: true}
+	res := &redeliver.Result{Since: at.Add(-time.Hour), Until: at, Listed: true, Pages: 1}
 	for i := range MaxJSONFailures + 234 {
 		res.Failures = append(res.Failures, &redeliver.Failure{
 			GUID: fmt.Sprintf("g-%d", i), Outcome: redeliver.NotAttempted,
-			Latest: redeliver.Delivery{ID: int64(i), DeliveredAt: at, Event: "push"},
+			Latest: redeliver.Delivery{ID: int64(i), DeliveredAt: at, Event: "push"}, Failed: redeliver.Delivery{ID: int64(i), DeliveredAt: at, Event: "push"},
 		})
 	}
 	b, err := (&Run{Hooks: []Hook{{Result: res}}}).JSON()
@@ -146,7 +150,7 @@ func TestJSONEmptyRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"dry_run":true,"totals":{"scanned":0,"failed":0,"redelivered":0,"would_redeliver":0,"skipped":0,"gave_up":0,"expired":0,"remaining":0,"errors":0},"hooks":[]}`; string(b) != want {
+	if want := `{"dry_run":true,"totals":{"scanned":0,"failed":0,"redelivered":0,"would_redeliver":0,"skipped":0,"gave_up":0,"expired":0,"remaining":0,"waiting":0,"errors":0},"hooks":[]}`; string(b) != want {
 		t.Errorf("JSON = %s\nwant   %s", b, want)
 	}
 }

@@ -24,22 +24,19 @@ type Run struct {
 
 // Hook is what was done for one webhook.
 type Hook struct {
-	Target     redeliver.Target
-	Result     *redeliver.Result // nil if the pass never started
-	Store      string            // where the checkpoint lives
-	Previous   time.Time         // stored checkpoint; zero on the first run
-	Saved      time.Time         // checkpoint written; zero if none was
-	Notes      []string          // warnings worth showing next to the numbers
-	Err        error
-	SinceInput bool // the window start came from the since input
+	Target redeliver.Target
+	Result *redeliver.Result // nil if the pass never started
+	Err    error
 }
 
 // Totals adds up the hooks.
 type Totals struct {
-	Scanned, Failed, Redelivered, WouldRedeliver, Skipped, GaveUp, Expired, Remaining, Errors int
+	Scanned, Failed, Redelivered, WouldRedeliver, Skipped, GaveUp, Expired, Remaining, Waiting, Errors int
 }
 
-// Totals returns the sums over all hooks.
+// Totals returns the sums over all hooks. Redelivered counts what GitHub
+// performed: requests it accepted, and those without a clear answer whose
+// new attempt was seen.
 func (r *Run) Totals() Totals {
 	var t Totals
 	for _, h := range r.Hooks {
@@ -49,49 +46,77 @@ func (r *Run) Totals() Totals {
 		if h.Result == nil {
 			continue
 		}
-		c := counts(h.Result)
 		t.Scanned += h.Result.Scanned
 		t.Failed += len(h.Result.Failures)
-		t.Redelivered += c.redelivered
-		t.WouldRedeliver += c.would
-		t.Skipped += c.skipped
-		t.GaveUp += c.gaveUp
-		t.Expired += c.expired
-		t.Remaining += c.remaining
+		for _, f := range h.Result.Failures {
+			switch o := f.Outcome; {
+			case o.Sent():
+				t.Redelivered++
+			case o == redeliver.WouldRedeliver:
+				t.WouldRedeliver++
+			case o == redeliver.Skipped:
+				t.Skipped++
+			case o == redeliver.GaveUp:
+				t.GaveUp++
+			case o == redeliver.Expired:
+				t.Expired++
+			case o == redeliver.Waiting:
+				t.Waiting++
+			}
+			if f.Outcome.Remaining() {
+				t.Remaining++
+			}
+		}
 	}
 	return t
 }
 
-type outcomeCounts struct {
-	redelivered, would, skipped, gaveUp, expired, remaining, unknown, refused, notAttempted int
-}
-
-func counts(r *redeliver.Result) outcomeCounts {
-	var c outcomeCounts
-	for _, f := range r.Failures {
-		switch f.Outcome {
-		case redeliver.Redelivered:
-			c.redelivered++
-		case redeliver.WouldRedeliver:
-			c.would++
-		case redeliver.Skipped:
-			c.skipped++
-		case redeliver.GaveUp:
-			c.gaveUp++
-		case redeliver.Expired:
-			c.expired++
-		case redeliver.Unknown:
-			c.unknown++
-			c.remaining++
-		case redeliver.Refused:
-			c.refused++
-			c.remaining++
-		default:
-			c.notAttempted++
-			c.remaining++
+// NeedsAttention reports whether a person should hear of the run: a hook
+// failed, or a GUID was given up, lost or still fails.
+func (r *Run) NeedsAttention() bool {
+	for _, h := range r.Hooks {
+		if h.Err != nil {
+			return true
+		}
+		if h.Result == nil {
+			continue
+		}
+		for _, f := range h.Result.Failures {
+			if f.Outcome.NeedsAttention() {
+				return true
+			}
 		}
 	}
+	return false
+}
+
+// counts returns how many failures of res ended with each outcome.
+func counts(res *redeliver.Result) map[redeliver.Outcome]int {
+	c := map[redeliver.Outcome]int{}
+	for _, f := range res.Failures {
+		c[f.Outcome]++
+	}
 	return c
+}
+
+func sent(c map[redeliver.Outcome]int) int {
+	n := 0
+	for o, k := range c {
+		if o.Sent() {
+			n += k
+		}
+	}
+	return n
+}
+
+func remaining(c map[redeliver.Outcome]int) int {
+	n := 0
+	for o, k := range c {
+		if o.Remaining() {
+			n += k
+		}
+	}
+	return n
 }
 
 // Outputs returns the step outputs.
@@ -104,6 +129,7 @@ func (r *Run) Outputs() map[string]string {
 		"skipped":     strconv.Itoa(t.Skipped),
 		"gave-up":     strconv.Itoa(t.GaveUp),
 		"remaining":   strconv.Itoa(t.Remaining),
+		"waiting":     strconv.Itoa(t.Waiting),
 		"since":       "",
 		"checkpoint":  "",
 	}
@@ -111,11 +137,14 @@ func (r *Run) Outputs() map[string]string {
 	// the conservative answer to "from when on is everything handled".
 	var since, cp time.Time
 	for _, h := range r.Hooks {
-		if h.Result != nil && (since.IsZero() || h.Result.Since.Before(since)) {
+		if h.Result == nil {
+			continue
+		}
+		if since.IsZero() || h.Result.Since.Before(since) {
 			since = h.Result.Since
 		}
-		if !h.Saved.IsZero() && (cp.IsZero() || h.Saved.Before(cp)) {
-			cp = h.Saved
+		if saved := h.Result.Saved; !saved.IsZero() && (cp.IsZero() || saved.Before(cp)) {
+			cp = saved
 		}
 	}
 	if !since.IsZero() {
@@ -142,7 +171,7 @@ func (r *Run) Markdown() string {
 func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
 	fmt.Fprintf(b, "## Webhook redelivery: %s\n\n", esc(h.Target.String()))
 	res := h.Result
-	if res == nil {
+	if res == nil || res.Pages == 0 {
 		fmt.Fprintf(b, "**Failed before any delivery was read:** %s\n\n", esc(errText(h.Err)))
 		return
 	}
@@ -151,7 +180,10 @@ func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
 	if h.Err != nil {
 		fmt.Fprintf(b, "> [!CAUTION]\n> %s\n\n", esc(errText(h.Err)))
 	}
-	for _, n := range h.Notes {
+	if rc := res.Receiver; rc.State == redeliver.ReceiverDown {
+		fmt.Fprintf(b, "> [!WARNING]\n> **Receiver down since %s UTC, %s waiting.** %s. The first run that finds it up redelivers them, oldest first.\n\n", day(rc.Since), plural(res.Waiting(), "GUID"), esc(rc.How))
+	}
+	for _, n := range res.Notes {
 		fmt.Fprintf(b, "> [!WARNING]\n> %s\n\n", esc(n))
 	}
 	b.WriteString("| | |\n|---|---|\n")
@@ -159,50 +191,47 @@ func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
 	if !res.Listed {
 		window = fmt.Sprintf("%s → (listing did not finish)", day(res.Since))
 	}
-	if h.SinceInput {
+	if res.SinceInput {
 		window += " (from the since input)"
 	}
-	fmt.Fprintf(b, "| Window (UTC) | %s |\n", window)
-	fmt.Fprintf(b, "| Deliveries read | %s in %s |\n", thousands(res.Scanned), plural(res.Pages, "page"))
-	fmt.Fprintf(b, "| GUIDs without a successful attempt | %s |\n", thousands(len(res.Failures)))
-	rows := []struct {
-		label string
-		n     int
-	}{
-		{"Redelivered", c.redelivered},
-		{"Would redeliver (dry run)", c.would},
-		{"Outcome unknown (checked next run)", c.unknown},
-		{"Refused by GitHub", c.refused},
-		{"Left for the next run", c.notAttempted},
-		{"Gave up (max-attempts)", c.gaveUp},
-		{"Expired (past GitHub's retention)", c.expired},
-		{"Skipped (filters)", c.skipped},
+	if res.Unread > 0 {
+		window += fmt.Sprintf("; %s of the list left unread, continued by the next run", plural(res.Unread, "part"))
 	}
-	for _, row := range rows {
-		if row.n > 0 {
-			fmt.Fprintf(b, "| %s | %s |\n", row.label, thousands(row.n))
+	fmt.Fprintf(b, "| Window (UTC) | %s |\n", window)
+	read := fmt.Sprintf("%s in %s", thousands(res.Scanned), plural(res.Pages-res.ReadBack, "page"))
+	if res.ReadBack > 0 {
+		read += fmt.Sprintf(", and the newest deliveries read %s to see what became of the redeliveries", times(res.ReadBack))
+	}
+	fmt.Fprintf(b, "| Deliveries read | %s |\n", read)
+	if rc := res.Receiver; rc.State != "" {
+		fmt.Fprintf(b, "| Receiver | %s: %s |\n", rc.State, esc(rc.How))
+	}
+	fmt.Fprintf(b, "| GUIDs without a successful attempt | %s |\n", thousands(len(res.Failures)))
+	for _, o := range redeliver.Outcomes() {
+		if n := c[o]; n > 0 {
+			fmt.Fprintf(b, "| %s | %s |\n", label(o), thousands(n))
 		}
 	}
 	if res.Stopped != "" {
 		fmt.Fprintf(b, "| Stopped early | %s |\n", esc(res.Stopped))
 	}
 	prev := "none (first run)"
-	if !h.Previous.IsZero() {
-		prev = day(h.Previous)
+	if !res.Previous.IsZero() {
+		prev = day(res.Previous)
 	}
 	next := "unchanged"
 	switch {
 	case r.DryRun:
 		next = "unchanged (dry run)"
-	case !h.Saved.IsZero():
-		next = day(h.Saved)
-		if h.Saved.Before(res.Until) && len(res.Failures) > 0 {
+	case !res.Saved.IsZero():
+		next = day(res.Saved)
+		if res.InLedger > 0 {
 			// Otherwise a checkpoint hours before the window's end looks
 			// like a bug.
-			next += ", held at the oldest GUID still in play so the next run sees how its redelivery went"
+			next += fmt.Sprintf(", held at the oldest GUID still in play; %s carried to the next run beside it, which reads only what is new", plural(res.InLedger, "GUID"))
 		}
 	}
-	fmt.Fprintf(b, "| Checkpoint | %s → %s (%s) |\n", prev, next, esc(h.Store))
+	fmt.Fprintf(b, "| Checkpoint | %s → %s (%s) |\n", prev, next, esc(res.Store))
 
 	if len(res.Failures) == 0 {
 		return
@@ -213,7 +242,7 @@ func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
 			fmt.Fprintf(b, "\nand %s more (all of them are in the log).\n", thousands(len(res.Failures)-MaxRows))
 			break
 		}
-		attempts := strconv.Itoa(f.Attempts)
+		attempts := strconv.Itoa(f.FailedAttempts())
 		if !f.Complete {
 			attempts += "+"
 		}
@@ -222,24 +251,56 @@ func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
 			done += ": " + f.Detail
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %d | `%s` | %s |\n",
-			esc(f.EventName()), esc(failure(f.Latest)), day(f.Latest.DeliveredAt), attempts, f.Latest.ID, esc(f.GUID), esc(done))
+			esc(f.EventName()), esc(failure(f.Failed)), day(f.Failed.DeliveredAt), attempts, f.Failed.ID, esc(f.GUID), esc(done))
 	}
 }
 
-func headline(dryRun bool, h Hook, c outcomeCounts) string {
+func headline(dryRun bool, h Hook, c map[redeliver.Outcome]int) string {
+	res := h.Result
 	switch {
 	case h.Err != nil:
 		return "❌ **The run failed.** What it did before that is below; the checkpoint was only moved past deliveries that were fully handled."
 	case dryRun:
-		return fmt.Sprintf("🔎 **Dry run:** %d GUIDs would be redelivered. Nothing was redelivered and the checkpoint was not changed.", c.would)
-	case len(h.Result.Failures) == 0:
+		return fmt.Sprintf("🔎 **Dry run:** %d GUIDs would be redelivered. Nothing was redelivered and the checkpoint was not changed.", c[redeliver.WouldRedeliver])
+	case res.Receiver.State == redeliver.ReceiverDown:
+		return fmt.Sprintf("🔴 **Receiver down since %s UTC: %d GUIDs waiting.**", day(res.Receiver.Since), c[redeliver.Waiting])
+	case len(res.Failures) == 0:
 		return "✅ **No failed deliveries.**"
-	case c.remaining > 0:
-		return fmt.Sprintf("⚠️ **Redelivered %d; %d left for the next run.**", c.redelivered, c.remaining)
-	case c.gaveUp+c.expired > 0:
-		return fmt.Sprintf("⚠️ **Redelivered %d; %d given up or expired.**", c.redelivered, c.gaveUp+c.expired)
+	case remaining(c) > 0:
+		return fmt.Sprintf("⚠️ **Redelivered %d (%d accepted by the receiver); %d left for the next run.**", sent(c), c[redeliver.Delivered], remaining(c))
+	case c[redeliver.GaveUp]+c[redeliver.Expired] > 0:
+		return fmt.Sprintf("⚠️ **Redelivered %d; %d given up or expired.**", sent(c), c[redeliver.GaveUp]+c[redeliver.Expired])
 	}
-	return fmt.Sprintf("✅ **Redelivered %d.**", c.redelivered)
+	return fmt.Sprintf("✅ **Redelivered %d, all accepted by the receiver.**", sent(c))
+}
+
+// label names an outcome in the summary's table.
+func label(o redeliver.Outcome) string {
+	switch o {
+	case redeliver.Delivered:
+		return "Redelivered, receiver accepted"
+	case redeliver.FailedAgain:
+		return "Redelivered, failed again"
+	case redeliver.NotSeen:
+		return "Redelivered, outcome not listed yet (checked next run)"
+	case redeliver.WouldRedeliver:
+		return "Would redeliver (dry run)"
+	case redeliver.Waiting:
+		return "Waiting for the receiver"
+	case redeliver.Unknown:
+		return "Outcome unknown (checked next run)"
+	case redeliver.Refused:
+		return "Refused by GitHub"
+	case redeliver.NotAttempted:
+		return "Left for the next run"
+	case redeliver.GaveUp:
+		return "Gave up (max-attempts)"
+	case redeliver.Expired:
+		return "Expired (past GitHub's retention)"
+	case redeliver.Skipped:
+		return "Skipped (filters)"
+	}
+	return string(o)
 }
 
 func failure(d redeliver.Delivery) string {
@@ -279,6 +340,16 @@ func thousands(n int) string {
 func esc(s string) string {
 	r := strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;", "`", "'")
 	return r.Replace(s)
+}
+
+func times(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return thousands(n) + " times"
 }
 
 func plural(n int, noun string) string {

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
 // Text renders the report for a terminal or a cron mail.
@@ -11,39 +13,42 @@ func (r *Run) Text() string {
 	for _, h := range r.Hooks {
 		fmt.Fprintf(&b, "%s\n", h.Target)
 		res := h.Result
-		if res == nil {
-			fmt.Fprintf(&b, "  failed before any delivery was read: %s\n", errText(h.Err))
+		if res == nil || res.Pages == 0 {
+			fmt.Fprintf(&b, "  failed before any delivery was read\n  error: %s\n", errText(h.Err))
 			continue
 		}
 		c := counts(res)
 		fmt.Fprintf(&b, "  window        %s → %s UTC\n", day(res.Since), day(res.Until))
 		fmt.Fprintf(&b, "  read          %d deliveries in %d pages\n", res.Scanned, res.Pages)
-		fmt.Fprintf(&b, "  failed GUIDs  %d\n", len(res.Failures))
-		if r.DryRun {
-			fmt.Fprintf(&b, "  would redeliver %d (dry run)\n", c.would)
-		} else {
-			fmt.Fprintf(&b, "  redelivered   %d\n", c.redelivered)
+		if rc := res.Receiver; rc.State == redeliver.ReceiverDown {
+			fmt.Fprintf(&b, "  receiver      DOWN since %s UTC, %d GUIDs waiting (%s)\n", day(rc.Since), res.Waiting(), rc.How)
+		} else if rc.State != "" {
+			fmt.Fprintf(&b, "  receiver      %s (%s)\n", rc.State, rc.How)
 		}
-		for _, x := range []struct {
-			label string
-			n     int
-		}{{"left for next", c.notAttempted}, {"unknown", c.unknown}, {"refused", c.refused}, {"gave up", c.gaveUp}, {"expired", c.expired}, {"skipped", c.skipped}} {
-			if x.n > 0 {
-				fmt.Fprintf(&b, "  %-13s %d\n", x.label, x.n)
+		fmt.Fprintf(&b, "  failed GUIDs  %d\n", len(res.Failures))
+		if !r.DryRun {
+			fmt.Fprintf(&b, "  redelivered   %d\n", sent(c))
+		}
+		for _, o := range redeliver.Outcomes() {
+			if c[o] > 0 {
+				fmt.Fprintf(&b, "  %-13s %d\n", string(o), c[o])
 			}
 		}
 		if res.Stopped != "" {
 			fmt.Fprintf(&b, "  stopped early %s\n", res.Stopped)
 		}
+		if res.Unread > 0 {
+			fmt.Fprintf(&b, "  unread        %d parts of the list, continued by the next run\n", res.Unread)
+		}
 		switch {
 		case r.DryRun:
-			fmt.Fprintf(&b, "  checkpoint    unchanged (dry run), %s\n", h.Store)
-		case !h.Saved.IsZero():
-			fmt.Fprintf(&b, "  checkpoint    %s UTC, %s\n", day(h.Saved), h.Store)
+			fmt.Fprintf(&b, "  checkpoint    unchanged (dry run), %s\n", res.Store)
+		case !res.Saved.IsZero():
+			fmt.Fprintf(&b, "  checkpoint    %s UTC, %s\n", day(res.Saved), res.Store)
 		default:
-			fmt.Fprintf(&b, "  checkpoint    unchanged, %s\n", h.Store)
+			fmt.Fprintf(&b, "  checkpoint    unchanged, %s\n", res.Store)
 		}
-		for _, n := range h.Notes {
+		for _, n := range res.Notes {
 			fmt.Fprintf(&b, "  note: %s\n", n)
 		}
 		if h.Err != nil {

@@ -1,0 +1,106 @@
+package redeliver
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hook-redeliver/hook-redeliver/checkpoint"
+)
+
+// save stores what the next run needs. It runs even when the run is being
+// cancelled: what was redelivered must be recorded.
+func (p *pass) save(ctx context.Context) error {
+	st := p.next()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := p.o.Store.Save(ctx, st); err != nil {
+		return fmt.Errorf("%w; the next run reads the same window again and finds this run's redeliveries there", err)
+	}
+	p.res.Saved = st.Checkpoint
+	p.logf("checkpoint saved: %s (%d GUIDs in play, %d unread parts of the list)", stamp(st.Checkpoint), p.res.InLedger, len(p.gaps))
+	return nil
+}
+
+// next works out what the next run starts from.
+//
+// The ledger says where this run's reading ended, what is still unread, when
+// the receiver was down and which GUIDs are in play, so the next run reads
+// only what is new. The checkpoint, in the format of GitHub's scripts, must be
+// safe on its own (a run that finds no ledger reads from it): it never passes
+// the oldest attempt of a GUID in play or the start of an unread part, and
+// never lands between the attempts of a given-up GUID, which would make it
+// look short of max-attempts and be redelivered again.
+func (p *pass) next() checkpoint.State {
+	res := p.res
+	l := &checkpoint.Ledger{Listed: p.listed, From: p.from, Gaps: p.gaps}
+	if l.Listed.IsZero() {
+		l.Listed = res.Until
+	}
+	// Only an outage still going on matters to the next run: the attempts
+	// made during one that ended are counted (or not) already.
+	if n := len(p.spans); n > 0 && p.spans[n-1].Until.IsZero() {
+		l.Down = p.spans[n-1:]
+	}
+	for _, f := range res.Failures {
+		// A given-up GUID stays while its attempts can be read again, so it
+		// is not taken for a new failure.
+		tomb := f.Outcome == GaveUp && !f.Latest.DeliveredAt.Before(l.Listed.Add(-Overlap-Settle))
+		if !f.Outcome.Remaining() && !tomb {
+			continue
+		}
+		l.GUIDs = append(l.GUIDs, checkpoint.Entry{
+			GUID: f.GUID, ID: f.Latest.ID, At: f.Latest.DeliveredAt, Oldest: f.Oldest,
+			Attempts: f.count(l.Down), Complete: f.Complete, GaveUp: f.Outcome == GaveUp,
+			Event: f.EventName(), Status: f.Latest.Status, Code: f.Latest.StatusCode,
+		})
+	}
+	// Oldest first: what does not fit is the newest, which the next run
+	// finds again by reading a little further back.
+	slices.SortFunc(l.GUIDs, func(a, b checkpoint.Entry) int {
+		return cmp.Or(a.Oldest.Compare(b.Oldest), cmp.Compare(a.ID, b.ID))
+	})
+
+	cp := l.Listed
+	hold := func(t time.Time) {
+		if !t.IsZero() && t.Before(cp) {
+			cp = t
+		}
+	}
+	for _, e := range l.GUIDs {
+		if !e.GaveUp {
+			hold(e.Oldest)
+		}
+	}
+	for _, g := range l.Gaps {
+		hold(g.To)
+	}
+	hold(l.From)
+	for changed := true; changed; {
+		changed = false
+		for _, f := range res.Failures {
+			start := cp.Add(-Overlap)
+			if f.Outcome == GaveUp && !start.Before(f.Oldest) && !start.After(f.Latest.DeliveredAt) && f.Oldest.Before(cp) {
+				cp, changed = f.Oldest, true
+			}
+		}
+	}
+	if p.w.keepPrevious && p.w.prev.Checkpoint.Before(cp) {
+		cp = p.w.prev.Checkpoint
+	}
+	if p.w.keepPrevious {
+		// The since input read a window of its own: leave no ledger, so
+		// the next run reads from the checkpoint.
+		l = nil
+	}
+	if l != nil {
+		res.Dropped = l.Fit(cp)
+		res.InLedger = len(l.GUIDs)
+		if res.Dropped > 0 {
+			p.warn(fmt.Sprintf("%s: %d GUIDs in play did not fit in the ledger (at most %d bytes); the next run finds them by reading back to %s", p.o.Target, res.Dropped, checkpoint.MaxLedgerSize, stamp(l.From)))
+		}
+	}
+	return checkpoint.State{Checkpoint: cp, Ledger: l}
+}

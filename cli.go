@@ -258,7 +258,7 @@ var cliHelp = map[string]help{
 	"REDELIVERY_INTERVAL": {"Run", "DURATION", "least time between two redelivery requests"},
 
 	"EVENTS":               {"Filters", "LIST", "only redeliver these events, optionally with an action: push,pull_request.opened (default every event)"},
-	"EXCLUDE_STATUS_CODES": {"Filters", "LIST", "skip deliveries whose last attempt the receiver answered with one of these codes or ranges; none skips nothing"},
+	"EXCLUDE_STATUS_CODES": {"Filters", "LIST", "skip deliveries whose last attempt the receiver answered with one of these codes or ranges, for a receiver that rejects payloads on purpose, e.g. 400-407,409-424,426-428,430-499 (default none: every failed delivery is redelivered)"},
 
 	"DISPATCH_EVENT_TYPE": {"Notification", "TYPE", "when deliveries are left failed, send a repository_dispatch event of this type with a summary"},
 	"DISPATCH_REPOSITORY": {"Notification", "OWNER/NAME", "repository that receives the repository_dispatch event (default $GITHUB_REPOSITORY in a workflow)"},

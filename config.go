@@ -43,7 +43,7 @@ type Config struct {
 	RedeliveryInterval time.Duration `env:"REDELIVERY_INTERVAL, default=1s"`
 
 	Events             string `env:"EVENTS"`
-	ExcludeStatusCodes string `env:"EXCLUDE_STATUS_CODES, default=400-407,409-424,426-428,430-499"`
+	ExcludeStatusCodes string `env:"EXCLUDE_STATUS_CODES"`
 	DispatchEventType  string `env:"DISPATCH_EVENT_TYPE"`
 	DispatchRepository string `env:"DISPATCH_REPOSITORY"`
 

@@ -88,7 +88,7 @@ func TestActionFilters(t *testing.T) {
 	add("pr-opened", "pull_request", "opened", 502)
 	add("pr-closed", "pull_request", "closed", 502)
 	add("issues", "issues", "opened", 500)
-	r := h.run(with(targets[1].inputs, "events", "push, pull_request.opened"))
+	r := h.run(with(targets[1].inputs, "events", "push, pull_request.opened", "exclude-status-codes", "400-407,409-424,426-428,430-499"))
 	if r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.log)
 	}
@@ -108,6 +108,35 @@ func TestActionFilters(t *testing.T) {
 	h2.fake.AddDelivery(hook, fakegithub.Delivery{GUID: "push-404", DeliveredAt: start.Add(-time.Hour), Status: "Invalid HTTP Response: 404", StatusCode: 404})
 	if r := h2.run(with(targets[1].inputs, "exclude-status-codes", "none")); r.code != 0 || h2.redelivered()["push-404"] != 1 {
 		t.Errorf("exclude-status-codes none: exit %d, redeliveries %v", r.code, h2.redelivered())
+	}
+}
+
+// TestActionRedeliversEveryFailureByDefault: with exclude-status-codes left
+// empty, as action.yml leaves it, a delivery the receiver answered 404, 401
+// or 403 (a route not deployed yet, a rotated secret, a WAF rule) is
+// redelivered like any other failure.
+func TestActionRedeliversEveryFailureByDefault(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	hook := targets[1].hook
+	want := map[string]int{}
+	for _, code := range []int{400, 401, 403, 404, 410, 422, 503} {
+		guid := fmt.Sprint("push-", code)
+		h.fake.AddDelivery(hook, fakegithub.Delivery{GUID: guid, Event: "push", DeliveredAt: start.Add(-time.Hour), Status: fmt.Sprintf("Invalid HTTP Response: %d", code), StatusCode: code})
+		want[guid] = 1
+	}
+	r := h.run(targets[1].inputs)
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.log)
+	}
+	if diff := cmp.Diff(want, h.redelivered()); diff != "" {
+		t.Errorf("redeliveries with the default inputs (-want +got):\n%s", diff)
+	}
+	if r.outputs["skipped"] != "0" || r.outputs["redelivered"] != "7" {
+		t.Errorf("outputs skipped %s, redelivered %s; want 0 and 7", r.outputs["skipped"], r.outputs["redelivered"])
+	}
+	if strings.Contains(r.summary, "exclude-status-codes") {
+		t.Errorf("the summary mentions exclude-status-codes, which was not set:\n%s", r.summary)
 	}
 }
 

@@ -45,7 +45,10 @@ func (f eventFilter) match(d redeliver.Delivery) bool {
 }
 
 // statusSet is the exclude-status-codes input: codes and ranges
-// ("400-407,409-424"), or "none".
+// ("400-407,409-424"), or "none". Empty, the default, is none: a 404 or 401
+// comes from outages (a route not deployed yet, a load balancer with no
+// backend, a rotated secret) far more often than from a receiver refusing a
+// payload on purpose, and max-attempts bounds the refusals anyway.
 type statusSet [][2]int
 
 func parseStatusSet(v string) (statusSet, error) {
@@ -82,9 +85,9 @@ func splitList(v string) []string {
 	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' || r == '\t' })
 }
 
-// skip is the pass's filter: deliveries of other events, and deliveries the
-// receiver refused on purpose (the same payload would be refused again), are
-// reported as skipped rather than redelivered.
+// skip is the pass's filter: deliveries of other events, and deliveries whose
+// status code the user listed as refused on purpose (the same payload would be
+// refused again), are reported as skipped rather than redelivered.
 func (c *Config) skip(f *redeliver.Failure) (string, bool) {
 	if !c.events.match(f.Latest) {
 		return "event not in the events input", true

@@ -47,16 +47,18 @@ const minLoop = time.Minute
 const maxSecretFile = 1 << 20
 
 // runCLI runs outside GitHub Actions: settings from flags and the
-// environment, a report on stdout, progress on stderr. With nothing
-// configured, or with --demo, it runs against a simulated GitHub instead.
-func runCLI(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return runCLIWith(ctx, args, getenv, stdout, stderr, deps{clock: clock.Real{}})
+// environment, a report on stdout, progress on stderr. With --demo it runs
+// against a simulated GitHub instead; with nothing configured too, but only
+// when stdout is a terminal (a person trying it out). terminal tells
+// whether stdout is one.
+func runCLI(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool) int {
+	return runCLIWith(ctx, args, getenv, stdout, stderr, terminal, deps{clock: clock.Real{}})
 }
 
 // runCLIWith is runCLI with the surroundings given, for tests. If d.store is
 // set it is used instead of the checkpoint store the settings select (the
 // file is still locked when that store is a file).
-func runCLIWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, d deps) int {
+func runCLIWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool, d deps) int {
 	inv, code := parseCLI(args, getenv, stdout, stderr)
 	if inv == nil {
 		return code
@@ -65,11 +67,17 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stdout, "hook-redeliver", version)
 		return exitOK
 	}
-	if inv.demo || inv.unconfigured() {
-		if !inv.demo {
-			fmt.Fprintln(stderr, "hook-redeliver: nothing configured (no APP_ID, TOKEN, ORG or REPOSITORY): running against a SIMULATED GitHub. See --help and the README to run it for real.")
-		}
+	switch {
+	case inv.demo:
 		return runDemo(ctx, stdout, stderr)
+	case inv.unconfigured() && terminal:
+		fmt.Fprintln(stderr, "hook-redeliver: nothing configured (no APP_ID, TOKEN, ORG or REPOSITORY): running against a SIMULATED GitHub. See --help and the README to run it for real.")
+		return runDemo(ctx, stdout, stderr)
+	case inv.unconfigured():
+		// A cron job or service that lost its environment: fail loudly
+		// rather than report a simulated success.
+		fmt.Fprintln(stderr, unconfiguredMessage)
+		return exitUsage
 	}
 
 	cfg, st, err := inv.config(ctx)
@@ -265,7 +273,7 @@ var cliHelp = map[string]help{
 
 	"loop":    {"Command line", "INTERVAL", "run a pass every INTERVAL (at least 1m) until SIGINT or SIGTERM, e.g. 15m; --since applies to the first pass"},
 	"json":    {"Command line", "", "print the report as JSON (one line per pass)"},
-	"demo":    {"Command line", "", "run one pass against a simulated GitHub seeded with failed deliveries"},
+	"demo":    {"Command line", "", "run one pass against a simulated GitHub seeded with failed deliveries and print its SIMULATED summary; with nothing configured the binary does so only when stdout is a terminal, and otherwise exits 2"},
 	"version": {"Command line", "", "print the version and exit"},
 }
 
@@ -439,8 +447,13 @@ func (inv *invocation) explain(err error) string {
 	})
 }
 
+// unconfiguredMessage is the one line printed when nothing is configured
+// and no person is watching: what to set, and how to ask for the demo.
+const unconfiguredMessage = "hook-redeliver: nothing configured: set APP_ID and PRIVATE_KEY (a GitHub App's webhook), or TOKEN with ORG or REPOSITORY and HOOK_ID, as variables or flags (see --help); or run --demo for a simulated GitHub"
+
 // unconfigured reports whether nothing at all was asked for: no flag, and
-// no webhook or credential from any source. The CLI then runs the demo.
+// no webhook or credential from any source. The CLI then runs the demo if a
+// person is watching, and fails otherwise.
 func (inv *invocation) unconfigured() bool {
 	if inv.nflags > 0 {
 		return false
@@ -766,9 +779,14 @@ Examples:
   LAST_REDELIVERY_VARIABLE_NAME=LAST_REDELIVERY WORKFLOW_REPO_OWNER=acme \
   WORKFLOW_REPO_NAME=ops hook-redeliver
 
+  # Try it against a simulated GitHub (also what a bare hook-redeliver does
+  # in a terminal):
+  hook-redeliver --demo
+
 Exit status: 0 every webhook was handled; 1 the run failed (the report says
-what was done); 2 bad flags, variables or files; 3 another run holds the
-checkpoint file's lock. --loop exits 0 once stopped by SIGINT or SIGTERM.
+what was done); 2 bad flags, variables or files, or nothing configured
+outside a terminal; 3 another run holds the checkpoint file's lock. --loop
+exits 0 once stopped by SIGINT or SIGTERM.
 `)
 	return b.String()
 }

@@ -9,7 +9,11 @@ import (
 func (r *Run) Text() string {
 	var b strings.Builder
 	for _, h := range r.Hooks {
-		fmt.Fprintf(&b, "%s\n", h.Target)
+		if r.Simulated {
+			fmt.Fprintf(&b, "SIMULATED (demo, nothing was redelivered): %s\n", h.Target)
+		} else {
+			fmt.Fprintf(&b, "%s\n", h.Target)
+		}
 		res := h.Result
 		if res == nil {
 			fmt.Fprintf(&b, "  failed before any delivery was read: %s\n", errText(h.Err))

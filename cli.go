@@ -92,6 +92,9 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fmt.Fprintf(stderr, "hook-redeliver %s: %s%s, API %s, checkpoint: %s%s\n",
 		version, cfg.target, hooks, cfg.APIURL, st, inv.dropInNote())
+	for _, n := range cfg.notes {
+		fmt.Fprintf(stderr, "%s: %s\n", inv.label(strings.ToUpper(strings.ReplaceAll(n.input, "-", "_"))), n.text)
+	}
 
 	if st.file != "" {
 		if d.store == nil {
@@ -244,7 +247,7 @@ var helpGroups = []string{"Webhook", "Credentials", "Checkpoint", "Run", "Filter
 var cliHelp = map[string]help{
 	"ORG":        {"Webhook", "LOGIN", "organization whose webhook to check"},
 	"REPOSITORY": {"Webhook", "OWNER/NAME", "repository whose webhook to check (neither org nor repository: the GitHub App's own webhook)"},
-	"HOOK_ID":    {"Webhook", "ID", "webhook id of the org or repository (from its settings URL); a list such as 123,456; or all"},
+	"HOOK_ID":    {"Webhook", "ID", "webhook id of the org or repository, or its settings page or API URL pasted whole (https://github.com/organizations/acme/settings/hooks/123456); a list such as 123,456; or all"},
 	"API_URL":    {"Webhook", "URL", "REST API base URL, e.g. https://ghes.example.com/api/v3 for Enterprise Server (default $GITHUB_API_URL, else https://api.github.com)"},
 
 	"APP_ID":           {"Credentials", "ID", "GitHub App id or client id; required for the App's webhook; without a token, the App's installation tokens are used"},

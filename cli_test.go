@@ -199,6 +199,22 @@ func TestCLIFlagsEnvAndFiles(t *testing.T) {
 }
 
 // Several hooks get a file each.
+// A pasted API URL works as --hook-id; stderr says which id was taken.
+func TestCLIHookIDFromURL(t *testing.T) {
+	t.Parallel()
+	w := newCLIWorld(t, "/api/v3")
+	w.seed(fakegithub.RepoHook("acme", "shop", 88))
+	const pasted = "https://api.github.com/repos/acme/shop/hooks/88/deliveries"
+	r := w.run(t.Context(), []string{"--repository", "acme/shop", "--hook-id", pasted, "--checkpoint-file", filepath.Join(w.dir, "cp")},
+		map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, deps{})
+	if r.code != exitOK || w.redelivered()["failed"] != 1 {
+		t.Fatalf("want exit 0 and the failure redelivered; got %s", r)
+	}
+	if want := "--hook-id: took webhook id 88 (repository acme/shop) from " + pasted + "\n"; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+	}
+}
+
 func TestCLISeveralHooksFilePerHook(t *testing.T) {
 	t.Parallel()
 	w := newCLIWorld(t, "/api/v3")

@@ -46,6 +46,25 @@ func TestActionAllHooks(t *testing.T) {
 	}
 }
 
+// TestActionHookIDFromURL: a hook's settings URL pasted into hook-id works,
+// and the log says which id was taken.
+func TestActionHookIDFromURL(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	h.add(targets[1].hook, "a", 30, false, false)
+	const pasted = "https://github.com/organizations/acme/settings/hooks/77?tab=deliveries"
+	r := h.run(with(targets[1].inputs, "hook-id", pasted))
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.log)
+	}
+	if diff := cmp.Diff(map[string]int{"a": 1}, h.redelivered()); diff != "" {
+		t.Errorf("redeliveries (-want +got):\n%s", diff)
+	}
+	if want := "hook-id: took webhook id 77 (organization acme) from " + pasted; !strings.Contains(r.log, want) {
+		t.Errorf("the log does not say %q:\n%s", want, r.log)
+	}
+}
+
 // TestActionOneHookFailingDoesNotCostAnother: hook 404 fails (no such hook),
 // hook 77 is handled and its checkpoint saved; the run exits non-zero.
 func TestActionOneHookFailingDoesNotCostAnother(t *testing.T) {

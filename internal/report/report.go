@@ -212,6 +212,7 @@ func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
 		}
 	}
 	fmt.Fprintf(b, "| Checkpoint | %s → %s (%s) |\n", prev, next, esc(h.Store))
+	markdownTimeline(b, res)
 
 	if len(res.Failures) == 0 {
 		return

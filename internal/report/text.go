@@ -47,6 +47,7 @@ func (r *Run) Text() string {
 		default:
 			fmt.Fprintf(&b, "  checkpoint    unchanged, %s\n", h.Store)
 		}
+		textTimeline(&b, res)
 		for _, n := range h.Notes {
 			fmt.Fprintf(&b, "  note: %s\n", n)
 		}

@@ -30,6 +30,9 @@ func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Wr
 		return 2
 	}
 	gha.Infof("hook-redeliver %s: %s", version, cfg)
+	for _, n := range cfg.notes {
+		gha.Infof("%s: %s", n.input, n.text)
+	}
 
 	rep, err := execute(ctx, cfg, d)
 	writeResults(gha, getenv, rep)

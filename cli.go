@@ -47,16 +47,18 @@ const minLoop = time.Minute
 const maxSecretFile = 1 << 20
 
 // runCLI runs outside GitHub Actions: settings from flags and the
-// environment, a report on stdout, progress on stderr. With nothing
-// configured, or with --demo, it runs against a simulated GitHub instead.
-func runCLI(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return runCLIWith(ctx, args, getenv, stdout, stderr, deps{clock: clock.Real{}})
+// environment, a report on stdout, progress on stderr. With --demo it runs
+// against a simulated GitHub instead; with nothing configured too, but only
+// when stdout is a terminal (a person trying it out). terminal tells
+// whether stdout is one.
+func runCLI(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool) int {
+	return runCLIWith(ctx, args, getenv, stdout, stderr, terminal, deps{clock: clock.Real{}})
 }
 
 // runCLIWith is runCLI with the surroundings given, for tests. If d.store is
 // set it is used instead of the checkpoint store the settings select (the
 // file is still locked when that store is a file).
-func runCLIWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, d deps) int {
+func runCLIWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool, d deps) int {
 	inv, code := parseCLI(args, getenv, stdout, stderr)
 	if inv == nil {
 		return code
@@ -65,11 +67,17 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stdout, "hook-redeliver", version)
 		return exitOK
 	}
-	if inv.demo || inv.unconfigured() {
-		if !inv.demo {
-			fmt.Fprintln(stderr, "hook-redeliver: nothing configured (no APP_ID, TOKEN, ORG or REPOSITORY): running against a SIMULATED GitHub. See --help and the README to run it for real.")
-		}
+	switch {
+	case inv.demo:
 		return runDemo(ctx, stdout, stderr)
+	case inv.unconfigured() && terminal:
+		fmt.Fprintln(stderr, "hook-redeliver: nothing configured (no APP_ID, TOKEN, ORG or REPOSITORY): running against a SIMULATED GitHub. See --help and the README to run it for real.")
+		return runDemo(ctx, stdout, stderr)
+	case inv.unconfigured():
+		// A cron job or service that lost its environment: fail loudly
+		// rather than report a simulated success.
+		fmt.Fprintln(stderr, unconfiguredMessage)
+		return exitUsage
 	}
 
 	cfg, st, err := inv.config(ctx)
@@ -84,6 +92,9 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fmt.Fprintf(stderr, "hook-redeliver %s: %s%s, API %s, checkpoint: %s%s\n",
 		version, cfg.target, hooks, cfg.APIURL, st, inv.dropInNote())
+	for _, n := range cfg.notes {
+		fmt.Fprintf(stderr, "%s: %s\n", inv.label(strings.ToUpper(strings.ReplaceAll(n.input, "-", "_"))), n.text)
+	}
 
 	if st.file != "" {
 		if d.store == nil {
@@ -236,7 +247,7 @@ var helpGroups = []string{"Webhook", "Credentials", "Checkpoint", "Run", "Filter
 var cliHelp = map[string]help{
 	"ORG":        {"Webhook", "LOGIN", "organization whose webhook to check"},
 	"REPOSITORY": {"Webhook", "OWNER/NAME", "repository whose webhook to check (neither org nor repository: the GitHub App's own webhook)"},
-	"HOOK_ID":    {"Webhook", "ID", "webhook id of the org or repository (from its settings URL); a list such as 123,456; or all"},
+	"HOOK_ID":    {"Webhook", "ID", "webhook id of the org or repository, or its settings page or API URL pasted whole (https://github.com/organizations/acme/settings/hooks/123456); a list such as 123,456; or all"},
 	"API_URL":    {"Webhook", "URL", "REST API base URL, e.g. https://ghes.example.com/api/v3 for Enterprise Server (default $GITHUB_API_URL, else https://api.github.com)"},
 
 	"APP_ID":           {"Credentials", "ID", "GitHub App id or client id; required for the App's webhook; without a token, the App's installation tokens are used"},
@@ -258,14 +269,14 @@ var cliHelp = map[string]help{
 	"REDELIVERY_INTERVAL": {"Run", "DURATION", "least time between two redelivery requests"},
 
 	"EVENTS":               {"Filters", "LIST", "only redeliver these events, optionally with an action: push,pull_request.opened (default every event)"},
-	"EXCLUDE_STATUS_CODES": {"Filters", "LIST", "skip deliveries whose last attempt the receiver answered with one of these codes or ranges; none skips nothing"},
+	"EXCLUDE_STATUS_CODES": {"Filters", "LIST", "skip deliveries whose last attempt the receiver answered with one of these codes or ranges, for a receiver that rejects payloads on purpose, e.g. 400-407,409-424,426-428,430-499 (default none: every failed delivery is redelivered)"},
 
 	"DISPATCH_EVENT_TYPE": {"Notification", "TYPE", "when deliveries are left failed, send a repository_dispatch event of this type with a summary"},
 	"DISPATCH_REPOSITORY": {"Notification", "OWNER/NAME", "repository that receives the repository_dispatch event (default $GITHUB_REPOSITORY in a workflow)"},
 
 	"loop":    {"Command line", "INTERVAL", "run a pass every INTERVAL (at least 1m) until SIGINT or SIGTERM, e.g. 15m; --since applies to the first pass"},
 	"json":    {"Command line", "", "print the report as JSON (one line per pass)"},
-	"demo":    {"Command line", "", "run one pass against a simulated GitHub seeded with failed deliveries"},
+	"demo":    {"Command line", "", "run one pass against a simulated GitHub seeded with failed deliveries and print its SIMULATED summary; with nothing configured the binary does so only when stdout is a terminal, and otherwise exits 2"},
 	"version": {"Command line", "", "print the version and exit"},
 }
 
@@ -439,8 +450,13 @@ func (inv *invocation) explain(err error) string {
 	})
 }
 
+// unconfiguredMessage is the one line printed when nothing is configured
+// and no person is watching: what to set, and how to ask for the demo.
+const unconfiguredMessage = "hook-redeliver: nothing configured: set APP_ID and PRIVATE_KEY (a GitHub App's webhook), or TOKEN with ORG or REPOSITORY and HOOK_ID, as variables or flags (see --help); or run --demo for a simulated GitHub"
+
 // unconfigured reports whether nothing at all was asked for: no flag, and
-// no webhook or credential from any source. The CLI then runs the demo.
+// no webhook or credential from any source. The CLI then runs the demo if a
+// person is watching, and fails otherwise.
 func (inv *invocation) unconfigured() bool {
 	if inv.nflags > 0 {
 		return false
@@ -766,9 +782,14 @@ Examples:
   LAST_REDELIVERY_VARIABLE_NAME=LAST_REDELIVERY WORKFLOW_REPO_OWNER=acme \
   WORKFLOW_REPO_NAME=ops hook-redeliver
 
+  # Try it against a simulated GitHub (also what a bare hook-redeliver does
+  # in a terminal):
+  hook-redeliver --demo
+
 Exit status: 0 every webhook was handled; 1 the run failed (the report says
-what was done); 2 bad flags, variables or files; 3 another run holds the
-checkpoint file's lock. --loop exits 0 once stopped by SIGINT or SIGTERM.
+what was done); 2 bad flags, variables or files, or nothing configured
+outside a terminal; 3 another run holds the checkpoint file's lock. --loop
+exits 0 once stopped by SIGINT or SIGTERM.
 `)
 	return b.String()
 }

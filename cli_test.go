@@ -87,7 +87,8 @@ func (w *cliWorld) run(ctx context.Context, args []string, env map[string]string
 		d.clock = w.clock
 	}
 	var out, errb bytes.Buffer
-	code := runCLIWith(ctx, args, func(k string) string { return env[k] }, &out, &errb, d)
+	// stdout is a buffer, not a terminal: as under cron or systemd.
+	code := runCLIWith(ctx, args, func(k string) string { return env[k] }, &out, &errb, false, d)
 	r := cliResult{code: code, stdout: out.String(), stderr: errb.String()}
 	// Whatever happened, no credential reaches the terminal.
 	keyLine := strings.Split(cliPEM(), "\n")[3]
@@ -201,6 +202,22 @@ func TestCLIFlagsEnvAndFiles(t *testing.T) {
 }
 
 // Several hooks get a file each.
+// A pasted API URL works as --hook-id; stderr says which id was taken.
+func TestCLIHookIDFromURL(t *testing.T) {
+	t.Parallel()
+	w := newCLIWorld(t, "/api/v3")
+	w.seed(fakegithub.RepoHook("acme", "shop", 88))
+	const pasted = "https://api.github.com/repos/acme/shop/hooks/88/deliveries"
+	r := w.run(t.Context(), []string{"--repository", "acme/shop", "--hook-id", pasted, "--checkpoint-file", filepath.Join(w.dir, "cp")},
+		map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, deps{})
+	if r.code != exitOK || w.redelivered()["failed"] != 1 {
+		t.Fatalf("want exit 0 and the failure redelivered; got %s", r)
+	}
+	if want := "--hook-id: took webhook id 88 (repository acme/shop) from " + pasted + "\n"; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+	}
+}
+
 func TestCLISeveralHooksFilePerHook(t *testing.T) {
 	t.Parallel()
 	w := newCLIWorld(t, "/api/v3")
@@ -850,7 +867,7 @@ func TestCLIHelp(t *testing.T) {
 		t.Run(arg, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			code := runCLIWith(t.Context(), []string{arg}, func(string) string { return "" }, &stdout, &stderr, deps{clock: clock.Real{}})
+			code := runCLIWith(t.Context(), []string{arg}, func(string) string { return "" }, &stdout, &stderr, false, deps{clock: clock.Real{}})
 			if code != exitOK || stderr.Len() > 0 {
 				t.Fatalf("exit %d, stderr %q", code, stderr.String())
 			}
@@ -925,19 +942,59 @@ func countUntagged() int {
 func TestCLIVersion(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	if code := runCLIWith(t.Context(), []string{"--version"}, func(string) string { return "" }, &stdout, &stderr, deps{clock: clock.Real{}}); code != exitOK || stdout.String() != "hook-redeliver "+version+"\n" {
+	if code := runCLIWith(t.Context(), []string{"--version"}, func(string) string { return "" }, &stdout, &stderr, false, deps{clock: clock.Real{}}); code != exitOK || stdout.String() != "hook-redeliver "+version+"\n" {
 		t.Errorf("exit %d, stdout %q", code, stdout.String())
 	}
 }
 
-// With nothing configured the command line shows the demo, as before.
-func TestCLIDemoWhenNothingConfigured(t *testing.T) {
+// TestCLIDemo: the demo runs when a person asked for it, --demo or a bare
+// hook-redeliver in a terminal, and its summary says SIMULATED in the title
+// on stdout. With nothing configured and no terminal (a cron job or service
+// that lost its environment) it exits 2 with one line naming what to set.
+func TestCLIDemo(t *testing.T) {
 	t.Parallel()
-	var stdout, stderr bytes.Buffer
+	// A login shell's environment: nothing of ours, and HOSTNAME, which is
+	// only read next to the scripts' names.
 	env := map[string]string{"HOME": "/root", "PATH": "/usr/bin", "HOSTNAME": "web01.example.com"}
-	code := runCLIWith(t.Context(), nil, func(k string) string { return env[k] }, &stdout, &stderr, deps{clock: clock.Real{}})
-	if code != exitOK || !strings.Contains(stderr.String(), "SIMULATED GitHub") || !strings.Contains(stdout.String(), "Webhook redelivery") {
-		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	for _, tt := range []struct {
+		name     string
+		args     []string
+		terminal bool
+		wantDemo bool
+	}{
+		{"--demo, stdout a pipe", []string{"--demo"}, false, true},
+		{"--demo, stdout a terminal", []string{"--demo"}, true, true},
+		{"nothing configured, stdout a terminal", nil, true, true},
+		{"nothing configured, stdout a pipe", nil, false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := runCLIWith(t.Context(), tt.args, func(k string) string { return env[k] }, &stdout, &stderr, tt.terminal, deps{clock: clock.Real{}})
+			r := cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+			if !tt.wantDemo {
+				if r.code != exitUsage || r.stdout != "" || r.stderr != unconfiguredMessage+"\n" {
+					t.Fatalf("want exit 2, nothing on stdout and one line on stderr; got %s", r)
+				}
+				for _, want := range []string{"APP_ID", "PRIVATE_KEY", "TOKEN", "ORG", "REPOSITORY", "HOOK_ID", "--demo"} {
+					if !strings.Contains(r.stderr, want) {
+						t.Errorf("the line does not name %s: %q", want, r.stderr)
+					}
+				}
+				return
+			}
+			title, _, _ := strings.Cut(r.stdout, "\n")
+			if r.code != exitOK || !strings.HasPrefix(title, "## ") || !strings.Contains(title, "SIMULATED") {
+				t.Fatalf("want exit 0 and a SIMULATED title on stdout; got %s", r)
+			}
+			if strings.Count(r.stdout, "\n## ") != strings.Count(r.stdout, "\n## SIMULATED") {
+				t.Errorf("a title without SIMULATED:\n%s", r.stdout)
+			}
+			// Only the bare command says why it shows a demo.
+			if said := strings.Contains(r.stderr, "nothing configured"); said == (tt.args != nil) {
+				t.Errorf("stderr:\n%s", r.stderr)
+			}
+		})
 	}
 }
 
@@ -1036,4 +1093,23 @@ func writeFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// isTerminal: a file or /dev/null (where cron jobs often send their output)
+// is not a person watching.
+func TestIsTerminal(t *testing.T) {
+	t.Parallel()
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	if isTerminal(f) || isTerminal(null) {
+		t.Errorf("isTerminal: file %t, %s %t; want false for both", isTerminal(f), os.DevNull, isTerminal(null))
+	}
 }

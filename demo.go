@@ -11,6 +11,8 @@ import (
 	mrand "math/rand/v2"
 	"time"
 
+	"github.com/sethvargo/go-envconfig"
+
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
 )
@@ -49,16 +51,23 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "simulated GitHub at %s: an App webhook with 2,500 deliveries over 30 hours, %d GUIDs failed\n\n", fake.URL(), failed)
 
 	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	cfg := &Config{
-		AppID: fmt.Sprint(appID), PrivateKey: pemKey, Token: token,
-		APIURL: fake.URL(), CheckpointRepository: "demo-org/ops",
-		MaxAttempts: 5, Timeout: 50 * time.Minute, RedeliveryInterval: time.Second,
+	// Loaded as a user's settings are, so the demo runs with the defaults
+	// a real run has.
+	cfg, err := loadConfig(ctx, envconfig.MapLookuper(map[string]string{
+		"APP_ID": fmt.Sprint(appID), "PRIVATE_KEY": pemKey, "TOKEN": token,
+		"API_URL": fake.URL(), "CHECKPOINT_REPOSITORY": "demo-org/ops",
+	}))
+	if err == nil {
+		err = cfg.Validate(runner{})
 	}
-	if err := cfg.Validate(runner{}); err != nil {
+	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
 		return 1
 	}
 	rep, err := execute(ctx, cfg, deps{clock: vc, log: &textLogger{w: stderr}})
+	// SIMULATED in every title: a copied demo report must never pass for
+	// a real one.
+	rep.Simulated = true
 	fmt.Fprintln(stderr)
 	fmt.Fprint(stdout, rep.Markdown())
 	if err != nil {

@@ -46,6 +46,25 @@ func TestActionAllHooks(t *testing.T) {
 	}
 }
 
+// TestActionHookIDFromURL: a hook's settings URL pasted into hook-id works,
+// and the log says which id was taken.
+func TestActionHookIDFromURL(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	h.add(targets[1].hook, "a", 30, false, false)
+	const pasted = "https://github.com/organizations/acme/settings/hooks/77?tab=deliveries"
+	r := h.run(with(targets[1].inputs, "hook-id", pasted))
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.log)
+	}
+	if diff := cmp.Diff(map[string]int{"a": 1}, h.redelivered()); diff != "" {
+		t.Errorf("redeliveries (-want +got):\n%s", diff)
+	}
+	if want := "hook-id: took webhook id 77 (organization acme) from " + pasted; !strings.Contains(r.log, want) {
+		t.Errorf("the log does not say %q:\n%s", want, r.log)
+	}
+}
+
 // TestActionOneHookFailingDoesNotCostAnother: hook 404 fails (no such hook),
 // hook 77 is handled and its checkpoint saved; the run exits non-zero.
 func TestActionOneHookFailingDoesNotCostAnother(t *testing.T) {
@@ -88,7 +107,7 @@ func TestActionFilters(t *testing.T) {
 	add("pr-opened", "pull_request", "opened", 502)
 	add("pr-closed", "pull_request", "closed", 502)
 	add("issues", "issues", "opened", 500)
-	r := h.run(with(targets[1].inputs, "events", "push, pull_request.opened"))
+	r := h.run(with(targets[1].inputs, "events", "push, pull_request.opened", "exclude-status-codes", "400-407,409-424,426-428,430-499"))
 	if r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.log)
 	}
@@ -108,6 +127,35 @@ func TestActionFilters(t *testing.T) {
 	h2.fake.AddDelivery(hook, fakegithub.Delivery{GUID: "push-404", DeliveredAt: start.Add(-time.Hour), Status: "Invalid HTTP Response: 404", StatusCode: 404})
 	if r := h2.run(with(targets[1].inputs, "exclude-status-codes", "none")); r.code != 0 || h2.redelivered()["push-404"] != 1 {
 		t.Errorf("exclude-status-codes none: exit %d, redeliveries %v", r.code, h2.redelivered())
+	}
+}
+
+// TestActionRedeliversEveryFailureByDefault: with exclude-status-codes left
+// empty, as action.yml leaves it, a delivery the receiver answered 404, 401
+// or 403 (a route not deployed yet, a rotated secret, a WAF rule) is
+// redelivered like any other failure.
+func TestActionRedeliversEveryFailureByDefault(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	hook := targets[1].hook
+	want := map[string]int{}
+	for _, code := range []int{400, 401, 403, 404, 410, 422, 503} {
+		guid := fmt.Sprint("push-", code)
+		h.fake.AddDelivery(hook, fakegithub.Delivery{GUID: guid, Event: "push", DeliveredAt: start.Add(-time.Hour), Status: fmt.Sprintf("Invalid HTTP Response: %d", code), StatusCode: code})
+		want[guid] = 1
+	}
+	r := h.run(targets[1].inputs)
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.log)
+	}
+	if diff := cmp.Diff(want, h.redelivered()); diff != "" {
+		t.Errorf("redeliveries with the default inputs (-want +got):\n%s", diff)
+	}
+	if r.outputs["skipped"] != "0" || r.outputs["redelivered"] != "7" {
+		t.Errorf("outputs skipped %s, redelivered %s; want 0 and 7", r.outputs["skipped"], r.outputs["redelivered"])
+	}
+	if strings.Contains(r.summary, "exclude-status-codes") {
+		t.Errorf("the summary mentions exclude-status-codes, which was not set:\n%s", r.summary)
 	}
 }
 

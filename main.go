@@ -23,19 +23,33 @@ func main() {
 	// SIGTERM is what the runner sends when a job is cancelled: stop
 	// starting redeliveries, but still save the checkpoint.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := realMain(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := realMain(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, isTerminal(os.Stdout))
 	stop()
 	os.Exit(code)
 }
 
 // realMain picks the mode and returns the exit status: 0 when every hook
 // was handled, 1 when something failed, 2 for bad input, 3 when another run
-// holds the checkpoint file (command line only).
-func realMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// holds the checkpoint file (command line only). terminal tells whether a
+// person watches stdout.
+func realMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool) int {
 	if actionMode(args, getenv) {
 		return runAction(ctx, getenv, stdout)
 	}
-	return runCLI(ctx, args, getenv, stdout, stderr)
+	return runCLI(ctx, args, getenv, stdout, stderr, terminal)
+}
+
+// isTerminal reports whether f is a terminal, so that a person is reading
+// what the binary prints; not a pipe, a file, a journal or cron's mail.
+// /dev/null is a character device too, and is what cron jobs often send
+// their output to, so it does not count.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(fi, null)
 }
 
 // actionMode reports whether the binary runs as the container action: in a

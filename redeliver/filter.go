@@ -29,7 +29,10 @@ func ParseEvents(v string) (map[string]bool, error) {
 }
 
 // ParseStatusCodes reads the exclude-status-codes input: codes and ranges
-// ("400-407,409-424"), or "none" (or empty) for none.
+// ("400-407,409-424"), or "none". Empty, the default, is none: a 404 or 401
+// comes from outages (a route not deployed yet, a load balancer with no
+// backend, a rotated secret) far more often than from a receiver refusing a
+// payload on purpose, and max-attempts bounds the refusals anyway.
 func ParseStatusCodes(v string) ([][2]int, error) {
 	if v = strings.TrimSpace(v); v == "" || strings.EqualFold(v, "none") {
 		return nil, nil

@@ -16,9 +16,10 @@ const MaxJSONFailures = 1000
 // past 2^53 and would lose digits in a JSON reader that uses float64 (jq
 // before 1.7, JavaScript).
 type jsonRun struct {
-	DryRun bool       `json:"dry_run"`
-	Totals jsonTotals `json:"totals"`
-	Hooks  []jsonHook `json:"hooks"`
+	DryRun    bool       `json:"dry_run"`
+	Simulated bool       `json:"simulated,omitempty"` // the demo's simulated GitHub
+	Totals    jsonTotals `json:"totals"`
+	Hooks     []jsonHook `json:"hooks"`
 }
 
 type jsonTotals struct {
@@ -113,7 +114,8 @@ var outcomeCodes = map[redeliver.Outcome]string{
 // scripts and monitoring (the command line's --json).
 func (r *Run) JSON() ([]byte, error) {
 	out := jsonRun{
-		DryRun: r.DryRun,
+		DryRun:    r.DryRun,
+		Simulated: r.Simulated,
 		// A conversion, so a new total fails to compile until it has a
 		// JSON name here.
 		Totals: jsonTotals(r.Totals()),

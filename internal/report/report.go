@@ -19,7 +19,11 @@ const MaxRows = 500
 // Run is what one invocation did, for every hook it handled.
 type Run struct {
 	DryRun bool
-	Hooks  []Hook
+	// Simulated marks a run against the built-in simulated GitHub (the
+	// demo): every title says SIMULATED, so that a copied report can never
+	// pass for a real one.
+	Simulated bool
+	Hooks     []Hook
 }
 
 // Hook is what was done for one webhook.
@@ -169,7 +173,12 @@ func (r *Run) Markdown() string {
 }
 
 func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
-	fmt.Fprintf(b, "## Webhook redelivery: %s\n\n", esc(h.Target.String()))
+	if r.Simulated {
+		fmt.Fprintf(b, "## SIMULATED webhook redelivery: %s\n\n", esc(h.Target.String()))
+		b.WriteString("> [!NOTE]\n> SIMULATED: a demo against a simulated GitHub on 127.0.0.1 (`hook-redeliver --demo`). No real webhook was read and nothing was redelivered.\n\n")
+	} else {
+		fmt.Fprintf(b, "## Webhook redelivery: %s\n\n", esc(h.Target.String()))
+	}
 	res := h.Result
 	if res == nil || res.Pages == 0 {
 		fmt.Fprintf(b, "**Failed before any delivery was read:** %s\n\n", esc(errText(h.Err)))
@@ -232,6 +241,7 @@ func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
 		}
 	}
 	fmt.Fprintf(b, "| Checkpoint | %s → %s (%s) |\n", prev, next, esc(res.Store))
+	markdownTimeline(b, res)
 
 	if len(res.Failures) == 0 {
 		return

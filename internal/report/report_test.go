@@ -43,3 +43,23 @@ func TestEscapeKeepsRowsIntact(t *testing.T) {
 		t.Errorf("esc = %q", got)
 	}
 }
+
+// A simulated run says so in every title, in each format.
+func TestSimulatedSaysSoInEveryTitle(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+	run := &Run{Simulated: true}
+	for _, id := range []int64{1, 2} {
+		run.Hooks = append(run.Hooks, Hook{Target: redeliver.Target{Org: "acme", HookID: id}, Result: &redeliver.Result{Since: t0.Add(-time.Hour), Until: t0, Listed: true}})
+	}
+	md := run.Markdown()
+	if n := strings.Count(md, "## SIMULATED "); n != 2 || strings.Count(md, "## ") != 2 {
+		t.Errorf("%d SIMULATED titles in:\n%s", n, md)
+	}
+	if n := strings.Count(run.Text(), "SIMULATED"); n != 2 {
+		t.Errorf("%d SIMULATED lines in:\n%s", n, run.Text())
+	}
+	if b, err := run.JSON(); err != nil || !strings.Contains(string(b), `"simulated":true`) {
+		t.Errorf("JSON %s, %v", b, err)
+	}
+}

@@ -11,7 +11,11 @@ import (
 func (r *Run) Text() string {
 	var b strings.Builder
 	for _, h := range r.Hooks {
-		fmt.Fprintf(&b, "%s\n", h.Target)
+		if r.Simulated {
+			fmt.Fprintf(&b, "SIMULATED (demo, nothing was redelivered): %s\n", h.Target)
+		} else {
+			fmt.Fprintf(&b, "%s\n", h.Target)
+		}
 		res := h.Result
 		if res == nil || res.Pages == 0 {
 			fmt.Fprintf(&b, "  failed before any delivery was read\n  error: %s\n", errText(h.Err))
@@ -27,10 +31,14 @@ func (r *Run) Text() string {
 		}
 		fmt.Fprintf(&b, "  failed GUIDs  %d\n", len(res.Failures))
 		if !r.DryRun {
-			fmt.Fprintf(&b, "  redelivered   %d\n", sent(c))
+			fmt.Fprintf(&b, "  redelivered   %d", sent(c))
+			if n := sent(c); n > 0 {
+				fmt.Fprintf(&b, " (%d succeeded, %d failed again, %d not listed yet)", c[redeliver.Delivered], c[redeliver.FailedAgain], c[redeliver.NotSeen])
+			}
+			b.WriteString("\n")
 		}
 		for _, o := range redeliver.Outcomes() {
-			if c[o] > 0 {
+			if c[o] > 0 && !o.Sent() {
 				fmt.Fprintf(&b, "  %-13s %d\n", string(o), c[o])
 			}
 		}
@@ -48,6 +56,7 @@ func (r *Run) Text() string {
 		default:
 			fmt.Fprintf(&b, "  checkpoint    unchanged, %s\n", res.Store)
 		}
+		textTimeline(&b, res)
 		for _, n := range res.Notes {
 			fmt.Fprintf(&b, "  note: %s\n", n)
 		}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sethvargo/go-envconfig"
+)
+
+// TestHookIDTakesAPastedURL: hook-id accepts a webhook's settings page or
+// REST API URL, on github.com and Enterprise Server, and takes its id;
+// anything else gets the error it always got, and a URL that names another
+// organization or repository than the inputs is an error naming both.
+func TestHookIDTakesAPastedURL(t *testing.T) {
+	t.Parallel()
+	const (
+		notAnID  = `want a webhook id such as 12345678, a list such as 123,456, or all; got `
+		notAHook = `want a webhook id such as 12345678, or the URL of its settings page or REST API such as`
+	)
+	tests := []struct {
+		name    string
+		inputs  map[string]string // besides token
+		want    []int64
+		note    string // the log line's text, for a URL
+		wantErr string
+	}{
+		{name: "org settings page", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://github.com/organizations/acme/settings/hooks/123456"},
+			want: []int64{123456}, note: "took webhook id 123456 (organization acme) from https://github.com/organizations/acme/settings/hooks/123456"},
+		{name: "org settings page, deliveries tab", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://github.com/organizations/acme/settings/hooks/123456?tab=deliveries"}, want: []int64{123456}},
+		{name: "org settings page under /orgs/", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://github.com/orgs/acme/settings/hooks/123456"}, want: []int64{123456}},
+		{name: "org API", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://api.github.com/orgs/acme/hooks/123"}, want: []int64{123}},
+		{name: "org API, deliveries, other case", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://api.github.com/orgs/ACME/hooks/123/deliveries"}, want: []int64{123},
+			note: "took webhook id 123 (organization ACME) from https://api.github.com/orgs/ACME/hooks/123/deliveries"},
+		{name: "repo settings page", inputs: map[string]string{"REPOSITORY": "octo-org/octo-repo", "HOOK_ID": "https://github.com/octo-org/octo-repo/settings/hooks/123"}, want: []int64{123},
+			note: "took webhook id 123 (repository octo-org/octo-repo) from https://github.com/octo-org/octo-repo/settings/hooks/123"},
+		{name: "repo API", inputs: map[string]string{"REPOSITORY": "o/r", "HOOK_ID": "https://api.github.com/repos/o/r/hooks/123456"}, want: []int64{123456}},
+		{name: "repo API, one delivery's attempts", inputs: map[string]string{"REPOSITORY": "o/r", "HOOK_ID": "https://api.github.com/repos/o/r/hooks/5/deliveries/3804004623172239366/attempts"}, want: []int64{5}},
+		{name: "Enterprise Server API", inputs: map[string]string{"REPOSITORY": "o/r", "HOOK_ID": "https://ghes.example.com/api/v3/repos/o/r/hooks/1"}, want: []int64{1}},
+		{name: "Enterprise Server settings page, fragment", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://ghes.example.com/organizations/acme/settings/hooks/9#deliveries"}, want: []int64{9}},
+		{name: "GHE.com API", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://api.acme.ghe.com/orgs/acme/hooks/42/"}, want: []int64{42}},
+		{name: "a list of an id and a URL", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "77, https://api.github.com/orgs/acme/hooks/78\n"}, want: []int64{77, 78}},
+		{name: "a plain id", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "77"}, want: []int64{77}},
+
+		{name: "garbage", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "abc"}, wantErr: `input hook-id: ` + notAnID + `"abc"`},
+		{name: "no scheme", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "github.com/orgs/acme/hooks/1"}, wantErr: notAnID + `"github.com/orgs/acme/hooks/1"`},
+		{name: "not http", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "ftp://github.com/orgs/acme/hooks/1"}, wantErr: notAnID},
+		{name: "settings page without an id", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://github.com/organizations/acme/settings/hooks"}, wantErr: notAHook},
+		{name: "id not a number", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://github.com/organizations/acme/settings/hooks/new"}, wantErr: notAHook},
+		{name: "id zero", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://api.github.com/orgs/acme/hooks/0"}, wantErr: notAHook},
+		{name: "a repository page", inputs: map[string]string{"REPOSITORY": "acme/shop", "HOOK_ID": "https://github.com/acme/shop"}, wantErr: notAHook},
+		{name: "the App's hook", inputs: map[string]string{"REPOSITORY": "acme/shop", "HOOK_ID": "https://api.github.com/app/hook/deliveries"}, wantErr: notAHook},
+		{name: "a bad login", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://api.github.com/orgs/-acme-/hooks/1"}, wantErr: notAHook},
+
+		{name: "another org", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://github.com/organizations/other/settings/hooks/1"},
+			wantErr: `input hook-id: "https://github.com/organizations/other/settings/hooks/1" is a webhook of organization other, but org is acme`},
+		{name: "a repo's hook with org", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://api.github.com/repos/acme/shop/hooks/1"},
+			wantErr: `is a webhook of repository acme/shop, but org is acme`},
+		{name: "an org's hook with repository", inputs: map[string]string{"REPOSITORY": "acme/shop", "HOOK_ID": "https://api.github.com/orgs/acme/hooks/1"},
+			wantErr: `is a webhook of organization acme, but repository is acme/shop`},
+		{name: "another repo", inputs: map[string]string{"REPOSITORY": "acme/shop", "HOOK_ID": "https://github.com/acme/web/settings/hooks/1"},
+			wantErr: `is a webhook of repository acme/web, but repository is acme/shop`},
+		{name: "a URL but neither org nor repository", inputs: map[string]string{"HOOK_ID": "https://github.com/organizations/acme/settings/hooks/1"},
+			wantErr: `is a webhook of organization acme: set org to acme as well`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"TOKEN": "t", "APP_ID": "1", "PRIVATE_KEY": "k"}
+			for k, v := range tt.inputs {
+				env[k] = v
+			}
+			cfg, err := loadConfig(t.Context(), envconfig.MapLookuper(env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = cfg.Validate(runner{repository: "acme/ops"})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				if strings.Count(err.Error(), "\n") > 0 {
+					t.Errorf("more than the hook-id error: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, cfg.hooks.ids); diff != "" {
+				t.Errorf("hook ids (-want +got):\n%s", diff)
+			}
+			urls := 0
+			for _, f := range strings.Fields(strings.ReplaceAll(tt.inputs["HOOK_ID"], ",", " ")) {
+				if strings.HasPrefix(f, "https://") {
+					urls++
+				}
+			}
+			if len(cfg.notes) != urls {
+				t.Errorf("%d notes for %d URLs: %v", len(cfg.notes), urls, cfg.notes)
+			}
+			if tt.note != "" && (len(cfg.notes) != 1 || cfg.notes[0] != (inputNote{"hook-id", tt.note})) {
+				t.Errorf("notes %q, want hook-id: %q", cfg.notes, tt.note)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,14 +14,42 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// GitHub's messages for rejected App JWTs.
+// GitHub's messages for rejected App JWTs, as GitHub words them (no trailing
+// period), with where each was seen:
+//
+//   - msgJWTDecode: a bad signature (the key is not the App's) or a token
+//     that is not a JWT. Quoted in actions/create-github-app-token#153
+//     ("A JSON web token could not be decoded - https://docs.github.com/rest")
+//     and octokit/auth-app.js#375, where the signature did not match the App.
+//   - msgJWTIntegration: iss names no App. Quoted in
+//     octokit/authentication-strategies.js#165 and
+//     actions/create-github-app-token#76.
+//   - msgJWTIssuer: iss is neither a number nor a client id; quoted in
+//     actions/create-github-app-token#386 (an app-id with a stray character at
+//     its end). Which malformed values get this rather than
+//     msgJWTIntegration is uncertain.
+//   - msgJWTExp: exp missing or not in GitHub's future. Quoted in
+//     sigmavirus24/github3.py#1050 and matched verbatim by octokit/auth-app.js
+//     (src/hook.ts, isNotTimeSkewError), which retries on it.
+//   - msgJWTExpTooFar: exp more than 10 minutes after GitHub's now (the
+//     runner's clock ahead of GitHub's). Quoted as the JSON body in
+//     rocq-prover/bot#204, and in octokit/auth-app.js#698 and
+//     actions/create-github-app-token#178.
+//   - msgJWTIat: iat missing or in GitHub's future. Quoted as the JSON body in
+//     probot/probot#326 and in tibdex/github-app-token#102; matched verbatim
+//     by octokit/auth-app.js (src/hook.ts).
 const (
-	msgJWTDecode     = "A JSON web token could not be decoded"
-	msgJWTIntegraton = "Integration not found"
-	msgJWTExp        = "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires."
-	msgJWTIat        = "'Issued at' claim ('iat') must be an Integer representing a time in the past."
-	msgBadCreds      = "Bad credentials"
+	msgJWTDecode      = "A JSON web token could not be decoded"
+	msgJWTIntegration = "Integration not found"
+	msgJWTIssuer      = "'Issuer' claim ('iss') must be an Integer"
+	msgJWTExp         = "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires"
+	msgJWTExpTooFar   = "'Expiration time' claim ('exp') is too far in the future"
+	msgJWTIat         = "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"
+	msgBadCreds       = "Bad credentials"
 )
+
+// clientIDLike is the shape of a GitHub App client id ("Iv1.…", "Iv23li…").
+var clientIDLike = regexp.MustCompile(`^Iv[0-9A-Za-z]+(\.[0-9A-Za-z]+)?$`)
 
 // maxJWTLifetime is how far ahead of GitHub's clock exp may be.
 const maxJWTLifetime = 10 * time.Minute
@@ -77,6 +106,35 @@ func (s *Server) AddApp(appID int64, clientID string, pub *rsa.PublicKey) {
 	}
 	clear(s.jwtCache) // a replaced key must not keep old JWTs valid
 	s.hookLocked(AppHook())
+}
+
+// RejectJWTsAsExpired makes the server refuse App JWTs it would otherwise
+// accept, as GitHub does when its clock has passed a JWT's exp: after the next
+// `after` requests with a valid App JWT have been let through, the n that
+// follow are answered 401 with GitHub's message for an expired JWT, and the
+// usual Date header (GitHub's clock) that a client re-mints by. Every request
+// counts, so a client that retries with a fresh JWT uses one up. Rejected
+// requests are recorded with Credential "jwt:invalid". A call replaces what
+// is left of an earlier one.
+func (s *Server) RejectJWTsAsExpired(after, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expireJWTs.after, s.expireJWTs.n = max(after, 0), max(n, 0)
+}
+
+// expireJWTLocked reports whether RejectJWTsAsExpired wants this request's
+// valid App JWT refused, and counts the request.
+func (s *Server) expireJWTLocked() bool {
+	e := &s.expireJWTs
+	switch {
+	case e.after > 0:
+		e.after--
+		return false
+	case e.n > 0:
+		e.n--
+		return true
+	}
+	return false
 }
 
 // identity is who sent a request, as far as authentication got.
@@ -136,6 +194,9 @@ func (s *Server) authenticate(header string, jwtRoute bool, now time.Time) ident
 	}
 	if jwtRoute || looksLikeJWT(x) {
 		a, msg := s.verifyJWT(x, now)
+		if a != nil && s.expireJWTLocked() {
+			a, msg = nil, msgJWTExp
+		}
 		if a == nil {
 			return failed("jwt:invalid", "none", http.StatusUnauthorized, msg)
 		}
@@ -177,8 +238,11 @@ func (s *Server) verifyJWT(raw string, now time.Time) (*app, string) {
 		}
 		s.jwtCache[raw] = info
 	}
-	if info.exp == nil || !info.exp.After(now) || info.exp.After(now.Add(maxJWTLifetime)) {
+	if info.exp == nil || !info.exp.After(now) {
 		return nil, msgJWTExp
+	}
+	if info.exp.After(now.Add(maxJWTLifetime)) {
+		return nil, msgJWTExpTooFar
 	}
 	if info.iat == nil || info.iat.After(now) {
 		return nil, msgJWTIat
@@ -195,17 +259,22 @@ func (s *Server) verifyJWTSignature(raw string) (jwtInfo, string) {
 	var a *app
 	switch iss := claims["iss"].(type) {
 	case string:
-		if id, err := strconv.ParseInt(iss, 10, 64); err == nil {
+		id, err := strconv.ParseInt(iss, 10, 64)
+		switch {
+		case err == nil:
 			a = s.apps[id]
-		}
-		if a == nil {
+		case clientIDLike.MatchString(iss):
 			a = s.appsByClient[iss]
+		default:
+			return jwtInfo{}, msgJWTIssuer
 		}
 	case float64: // a numeric iss; GitHub's docs once showed one
 		a = s.apps[int64(iss)]
+	default:
+		return jwtInfo{}, msgJWTIssuer
 	}
 	if a == nil {
-		return jwtInfo{}, msgJWTIntegraton
+		return jwtInfo{}, msgJWTIntegration
 	}
 	if _, err := p.Parse(raw, func(*jwt.Token) (any, error) { return a.pub, nil }); err != nil {
 		return jwtInfo{}, msgJWTDecode

@@ -130,6 +130,7 @@ type Server struct {
 	apps          map[int64]*app
 	appsByClient  map[string]*app
 	jwtCache      map[string]jwtInfo
+	expireJWTs    struct{ after, n int } // see RejectJWTsAsExpired
 	tokens        map[string]*credential
 	installations map[int64]*installation
 	variables     map[string]map[string]*variable // "owner/repo" (lower case) -> NAME -> variable

@@ -108,33 +108,50 @@ func (s *Server) AddApp(appID int64, clientID string, pub *rsa.PublicKey) {
 	s.hookLocked(AppHook())
 }
 
-// RejectJWTsAsExpired makes the server refuse App JWTs it would otherwise
-// accept, as GitHub does when its clock has passed a JWT's exp: after the next
-// `after` requests with a valid App JWT have been let through, the n that
-// follow are answered 401 with GitHub's message for an expired JWT, and the
-// usual Date header (GitHub's clock) that a client re-mints by. Every request
-// counts, so a client that retries with a fresh JWT uses one up. Rejected
-// requests are recorded with Credential "jwt:invalid". A call replaces what
-// is left of an earlier one.
-func (s *Server) RejectJWTsAsExpired(after, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expireJWTs.after, s.expireJWTs.n = max(after, 0), max(n, 0)
+// ExpiredJWTs makes GitHub refuse App JWTs it would accept as expired, in the
+// middle of a run; see RejectJWTsAsExpired.
+type ExpiredJWTs struct {
+	// After valid App-JWT requests are let through first; the N that follow
+	// are refused. Every request counts, so a client's retry uses one up.
+	After, N int
+	// Jump moves GitHub's clock to one second past each refused JWT's exp,
+	// where it stays: the refusal's Date explains it, as when the runner's
+	// clock steps back (or GitHub's forward). Without Jump the Date shows
+	// GitHub's clock as before, which does not explain the refusal, as when
+	// the server that judged the JWT runs ahead of the one that wrote the
+	// Date.
+	Jump bool
 }
 
-// expireJWTLocked reports whether RejectJWTsAsExpired wants this request's
-// valid App JWT refused, and counts the request.
-func (s *Server) expireJWTLocked() bool {
+// RejectJWTsAsExpired sets up e: GitHub answers the refused requests as it
+// answers an expired App JWT (401, its message, its Date). Refused requests
+// are recorded with Credential "jwt:invalid". A call replaces what is left of
+// an earlier one.
+func (s *Server) RejectJWTsAsExpired(e ExpiredJWTs) {
+	e.After, e.N = max(e.After, 0), max(e.N, 0)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expireJWTs = e
+}
+
+// expireJWTLocked applies RejectJWTsAsExpired to c, whose App JWT verified:
+// it counts the request and, if this one is to be refused, refuses it (after
+// moving GitHub's clock past the JWT's exp, with Jump).
+func (s *Server) expireJWTLocked(c *call) {
 	e := &s.expireJWTs
 	switch {
-	case e.after > 0:
-		e.after--
-		return false
-	case e.n > 0:
-		e.n--
-		return true
+	case e.After > 0:
+		e.After--
+		return
+	case e.N == 0:
+		return
 	}
-	return false
+	e.N--
+	if e.Jump {
+		s.jump += c.who.exp.Sub(c.now) + time.Second
+		c.now = s.nowLocked()
+	}
+	c.who = failed("jwt:invalid", "none", http.StatusUnauthorized, msgJWTExp)
 }
 
 // identity is who sent a request, as far as authentication got.
@@ -142,6 +159,7 @@ type identity struct {
 	label   string      // for Requests
 	rateKey string      // what rate limits are counted against
 	app     *app        // set for a valid App JWT
+	exp     time.Time   // the App JWT's exp
 	cred    *credential // set for a valid token
 	fail    *reply      // set when authentication failed
 }
@@ -193,15 +211,12 @@ func (s *Server) authenticate(header string, jwtRoute bool, now time.Time) ident
 		return failed("none", "none", http.StatusUnauthorized, msgBadCreds)
 	}
 	if jwtRoute || looksLikeJWT(x) {
-		a, msg := s.verifyJWT(x, now)
-		if a != nil && s.expireJWTLocked() {
-			a, msg = nil, msgJWTExp
-		}
-		if a == nil {
+		info, msg := s.verifyJWT(x, now)
+		if info.app == nil {
 			return failed("jwt:invalid", "none", http.StatusUnauthorized, msg)
 		}
-		label := "app:" + strconv.FormatInt(a.id, 10)
-		return identity{label: label, rateKey: label, app: a}
+		label := "app:" + strconv.FormatInt(info.app.id, 10)
+		return identity{label: label, rateKey: label, app: info.app, exp: info.exp.Time}
 	}
 	label := tokenLabel(x)
 	c := s.tokens[x]
@@ -223,15 +238,15 @@ type jwtInfo struct {
 	exp, iat *jwt.NumericDate
 }
 
-// verifyJWT returns the App that signed raw, or the message GitHub would
-// send.
-func (s *Server) verifyJWT(raw string, now time.Time) (*app, string) {
+// verifyJWT returns what it verified of raw (the App that signed it, exp,
+// iat), or the message GitHub would send.
+func (s *Server) verifyJWT(raw string, now time.Time) (jwtInfo, string) {
 	info, ok := s.jwtCache[raw]
 	if !ok {
 		var msg string
 		info, msg = s.verifyJWTSignature(raw)
 		if info.app == nil {
-			return nil, msg
+			return jwtInfo{}, msg
 		}
 		if len(s.jwtCache) >= 1024 {
 			clear(s.jwtCache) // bound memory; re-verifying is merely slower
@@ -239,15 +254,15 @@ func (s *Server) verifyJWT(raw string, now time.Time) (*app, string) {
 		s.jwtCache[raw] = info
 	}
 	if info.exp == nil || !info.exp.After(now) {
-		return nil, msgJWTExp
+		return jwtInfo{}, msgJWTExp
 	}
 	if info.exp.After(now.Add(maxJWTLifetime)) {
-		return nil, msgJWTExpTooFar
+		return jwtInfo{}, msgJWTExpTooFar
 	}
 	if info.iat == nil || info.iat.After(now) {
-		return nil, msgJWTIat
+		return jwtInfo{}, msgJWTIat
 	}
-	return info.app, ""
+	return info, ""
 }
 
 func (s *Server) verifyJWTSignature(raw string) (jwtInfo, string) {

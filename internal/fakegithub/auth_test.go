@@ -2,6 +2,7 @@ package fakegithub
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -89,41 +90,61 @@ func TestJWT(t *testing.T) {
 
 func TestRejectJWTsAsExpired(t *testing.T) {
 	t.Parallel()
-	s, vc := newServer(t, Options{Faults: Faults{ClockOffset: 90 * time.Second}})
-	k := key(t, testKey)
-	s.AddApp(77, "", &k.PublicKey)
-	c := newClient(t, s, appJWT(t, k, "77", vc.Now().Add(90*time.Second)))
-	s.RejectJWTsAsExpired(1, 2)
+	for _, jump := range []bool{false, true} {
+		t.Run(fmt.Sprint("jump=", jump), func(t *testing.T) {
+			t.Parallel()
+			s, vc := newServer(t, Options{Faults: Faults{ClockOffset: 90 * time.Second}})
+			k := key(t, testKey)
+			s.AddApp(77, "", &k.PublicKey)
+			s.RejectJWTsAsExpired(ExpiredJWTs{After: 1, N: 2, Jump: jump})
 
-	var got []string
-	for i := range 4 {
-		vc.Advance(time.Second)
-		_, resp, err := c.Apps.ListHookDeliveries(t.Context(), nil)
-		var er *github.ErrorResponse
-		switch {
-		case err == nil:
-			got = append(got, "200")
-		case errors.As(err, &er) && er.Response.StatusCode == 401:
-			got = append(got, "401 "+er.Message)
-		default:
-			t.Fatalf("request %d: %v", i, err)
-		}
-		// The Date header is GitHub's clock, which a client re-mints by.
-		date, err := http.ParseTime(resp.Header.Get("Date"))
-		if want := s.Now().Truncate(time.Second); err != nil || !date.Equal(want) {
-			t.Errorf("request %d: Date = %q, want GitHub's now %v", i, resp.Header.Get("Date"), want)
-		}
-	}
-	want := []string{"200", "401 " + msgJWTExp, "401 " + msgJWTExp, "200"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("answers = %q, want %q", got, want)
-	}
-	var creds []string
-	for _, r := range s.Requests() {
-		creds = append(creds, r.Credential)
-	}
-	if want := "app:77 jwt:invalid jwt:invalid app:77"; strings.Join(creds, " ") != want {
-		t.Errorf("recorded credentials %q, want %q", creds, want)
+			// A client that mints on GitHub's clock as the last Date showed it.
+			ghNow := s.Now()
+			var got []string
+			for i := range 5 {
+				vc.Advance(time.Second)
+				ghNow = ghNow.Add(time.Second)
+				exp := ghNow.Add(9 * time.Minute).Truncate(time.Second)
+				before := s.Now()
+				_, resp, err := newClient(t, s, appJWT(t, k, "77", ghNow)).Apps.ListHookDeliveries(t.Context(), nil)
+				var er *github.ErrorResponse
+				switch {
+				case err == nil:
+					got = append(got, "200")
+				case errors.As(err, &er) && er.Response.StatusCode == 401:
+					got = append(got, "401 "+er.Message)
+				default:
+					t.Fatalf("request %d: %v", i, err)
+				}
+				date, err := http.ParseTime(resp.Header.Get("Date"))
+				if err != nil {
+					t.Fatalf("request %d: Date %q: %v", i, resp.Header.Get("Date"), err)
+				}
+				// The Date is GitHub's clock, which the server keeps to.
+				if want := s.Now().Truncate(time.Second); !date.Equal(want) {
+					t.Errorf("request %d: Date = %v, want GitHub's now %v", i, date, want)
+				}
+				refused := got[len(got)-1] != "200"
+				switch {
+				case refused && jump && date.Before(exp):
+					t.Errorf("request %d: refused with Date %v, before the JWT's exp %v", i, date, exp)
+				case !jump && !s.Now().Equal(before):
+					t.Errorf("request %d: GitHub's clock moved from %v to %v without Jump", i, before, s.Now())
+				}
+				ghNow = date
+			}
+			want := []string{"200", "401 " + msgJWTExp, "401 " + msgJWTExp, "200", "200"}
+			if strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("answers = %q, want %q", got, want)
+			}
+			var creds []string
+			for _, r := range s.Requests() {
+				creds = append(creds, r.Credential)
+			}
+			if want := "app:77 jwt:invalid jwt:invalid app:77 app:77"; strings.Join(creds, " ") != want {
+				t.Errorf("recorded credentials %q, want %q", creds, want)
+			}
+		})
 	}
 }
 

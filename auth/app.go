@@ -130,6 +130,14 @@ func (a *App) mintLocked() (string, time.Duration, error) {
 		IssuedAt:  jwt.NewNumericDate(iat),
 		ExpiresAt: jwt.NewNumericDate(exp),
 	}
+	if a.jwt != "" && claims.ExpiresAt.Equal(a.exp) {
+		// The same claims, in the same second: RS256 would sign them into
+		// the same JWT, which OnMint has already seen. This happens when
+		// GitHub refuses a JWT as expired with a Date that agrees with the
+		// estimate it was minted with.
+		a.off = off
+		return a.jwt, off, nil
+	}
 	signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(a.key)
 	if err != nil {
 		// The signer's error does not include the key.

@@ -282,12 +282,18 @@ func TestAppRoundTripper(t *testing.T) {
 		wantRequests int
 		// wantReason classifies the 401 the caller gets.
 		wantReason JWTReason
+		// sameJWT: the retry's JWT has the claims of the refused one, so
+		// it is that JWT.
+		sameJWT bool
 	}{
 		{name: "clocks agree", wantStatus: 200, wantRequests: 1},
 		{name: "small skew needs no retry", skew: 40 * time.Second, wantStatus: 200, wantRequests: 1},
 		// GitHub's clock 20 s ahead is inside the tolerance, so nothing
 		// told the runner to re-mint before GitHub refused the JWT.
 		{name: "expired then OK", skew: 20 * time.Second, expire: 1, wantStatus: 200, wantRequests: 2},
+		// A refusal whose Date agrees with the runner's estimate: the
+		// JWT minted on it is the one refused, sent once more.
+		{name: "expired with a Date that agrees", expire: 1, wantStatus: 200, wantRequests: 2, sameJWT: true},
 		{name: "expired twice", skew: 20 * time.Second, expire: 2, wantStatus: 401, wantRequests: 2, wantReason: JWTExpired},
 		{name: "runner 5 minutes ahead", skew: -5 * time.Minute, wantStatus: 200, wantRequests: 2},
 		{name: "runner 9 minutes behind", skew: 9 * time.Minute, wantStatus: 200, wantRequests: 2},
@@ -382,9 +388,12 @@ func TestAppRoundTripper(t *testing.T) {
 					t.Errorf("request %d carried a JWT OnMint never saw", i)
 				}
 			}
+			if len(slices.Compact(slices.Sorted(slices.Values(minted)))) != len(minted) {
+				t.Error("OnMint was told of one JWT twice")
+			}
 			if len(fake.auths) == 2 {
-				if fake.auths[0] == fake.auths[1] {
-					t.Error("retried with the rejected JWT")
+				if same := fake.auths[0] == fake.auths[1]; same != tc.sameJWT {
+					t.Errorf("retried with the refused JWT: %v, want %v", same, tc.sameJWT)
 				}
 				// The retry's JWT is minted on GitHub's clock as the
 				// refusal's Date showed it.

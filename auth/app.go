@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/google/go-github/v62/github"
 
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 )
@@ -131,6 +130,14 @@ func (a *App) mintLocked() (string, time.Duration, error) {
 		IssuedAt:  jwt.NewNumericDate(iat),
 		ExpiresAt: jwt.NewNumericDate(exp),
 	}
+	if a.jwt != "" && claims.ExpiresAt.Equal(a.exp) {
+		// The same claims, in the same second: RS256 would sign them into
+		// the same JWT, which OnMint has already seen. This happens when
+		// GitHub refuses a JWT as expired with a Date that agrees with the
+		// estimate it was minted with.
+		a.off = off
+		return a.jwt, off, nil
+	}
 	signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(a.key)
 	if err != nil {
 		// The signer's error does not include the key.
@@ -149,9 +156,12 @@ func (a *App) mintLocked() (string, time.Duration, error) {
 // "Authorization: Bearer <jwt>" through next (http.DefaultTransport if nil).
 //
 // It records every response's Date in the clock.Server, because the JWT's
-// validity is judged on GitHub's clock. If GitHub answers 401 and the Date shows
-// that the JWT was minted with an estimate more than 30 s off, it mints a new
-// JWT and retries once, provided the body can be sent again.
+// validity is judged on GitHub's clock. If GitHub answers 401 with a message
+// saying the JWT has expired or is not yet valid (see JWTReason), it re-mints
+// the JWT on GitHub's clock, as just read from that answer's Date, and sends
+// the request once more, provided its body can be sent again (GetBody). A
+// second such 401, and any other 401, is returned as it came; the caller can
+// classify it with ClassifyJWTError.
 func (a *App) RoundTripper(next http.RoundTripper) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
@@ -165,7 +175,7 @@ type appTransport struct {
 }
 
 func (t *appTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	tok, off, err := t.app.current()
+	tok, _, err := t.app.current()
 	if err != nil {
 		closeBody(req)
 		return nil, err
@@ -175,13 +185,18 @@ func (t *appTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	t.app.srv.Observe(resp.Header)
-	if resp.StatusCode != http.StatusUnauthorized || !t.skewed(off) || !replayable(req) {
+	if resp.StatusCode != http.StatusUnauthorized || !replayable(req) {
+		return resp, nil
+	}
+	if reason := jwtReason(peekMessage(resp)); !reason.Clock() {
+		// A wrong key or app id: sending it again cannot help.
 		return resp, nil
 	}
 
-	// GitHub judged iat/exp against a clock we had wrong; now that its Date
-	// is known, one retry with a fresh JWT will pass. Only one: a second 401
-	// means something else is wrong (key, app id), and the caller must see it.
+	// GitHub judged iat or exp on a clock other than the one the JWT was
+	// minted on. Its Date, just observed, says what its clock reads: one
+	// retry with a JWT minted on it should pass. Only one: if GitHub still
+	// disagrees, the caller must see it.
 	tok, _, err = t.app.remint(tok)
 	if err != nil {
 		return resp, nil
@@ -203,22 +218,17 @@ func (t *appTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// skewed reports whether the estimate of GitHub's clock (just updated from a
-// response) differs by more than skewTolerance from the one a JWT was minted
-// with.
-func (t *appTransport) skewed(mintedWith time.Duration) bool {
-	off, known := t.app.srv.Offset()
-	return known && absDuration(off-mintedWith) > skewTolerance
-}
-
-// ExplainError turns GitHub's 401 on a JWT-authenticated route into a message
-// that says what to check. Other errors are returned unchanged.
+// ExplainError turns GitHub's 401 on a JWT-authenticated route into a
+// *JWTRejectedError that says what to check. Other errors are returned
+// unchanged.
 func (a *App) ExplainError(err error) error {
-	var er *github.ErrorResponse
-	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusUnauthorized {
+	rej, ok := ClassifyJWTError(err)
+	if !ok {
 		return err
 	}
-	return fmt.Errorf("GitHub rejected the App JWT: check app-id (%s) and that private-key belongs to that App: %w", a.id, err)
+	out := *rej
+	out.AppID = a.id
+	return &out
 }
 
 func absDuration(d time.Duration) time.Duration {

@@ -19,6 +19,16 @@ import (
 // wall clock by mistake fails.
 var start = time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
 
+// GitHub's messages for refused App JWTs; see JWTReason for where each was
+// seen.
+const (
+	msgExpired = "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires"
+	msgIat     = "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"
+	msgTooFar  = "'Expiration time' claim ('exp') is too far in the future"
+	msgDecode  = "A JSON web token could not be decoded"
+	msgNoApp   = "Integration not found"
+)
+
 // newKey generates a key for one test; no key is ever committed.
 func newKey(t *testing.T) *rsa.PrivateKey {
 	t.Helper()

@@ -329,12 +329,18 @@ func (i *Installations) app() string {
 	return fmt.Sprintf("the GitHub App (app-id %s)", i.appID)
 }
 
-// jwtRejected explains a 401 on a route authenticated with the App JWT.
-func (i *Installations) jwtRejected(err error) error {
-	if i.appID == "" {
-		return fmt.Errorf("GitHub rejected the App JWT: check app-id and that private-key belongs to that App: %w", err)
+// jwtRejected explains a 401 on a route authenticated with the App JWT:
+// what was being done, GitHub's error, and a *JWTRejectedError's advice,
+// which blames app-id or private-key only when GitHub refused the signature
+// or the issuer.
+func (i *Installations) jwtRejected(doing string, err error) error {
+	rej, ok := ClassifyJWTError(err)
+	if !ok {
+		return fmt.Errorf("%s: %w", doing, err)
 	}
-	return fmt.Errorf("GitHub rejected the App JWT: check app-id (%s) and that private-key belongs to that App: %w", i.appID, err)
+	out := *rej
+	out.AppID = i.appID
+	return fmt.Errorf("%s: %w", doing, &out)
 }
 
 func (i *Installations) explainLookup(scope Scope, resp *github.Response, err error) error {
@@ -344,7 +350,7 @@ func (i *Installations) explainLookup(scope Scope, resp *github.Response, err er
 	}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
-		return i.jwtRejected(err)
+		return i.jwtRejected(fmt.Sprintf("finding the GitHub App installation for %s", scope), err)
 	case http.StatusNotFound:
 		if scope.Repo != "" {
 			return fmt.Errorf("%s is not installed on repository %q: install it on %q and make sure the installation "+
@@ -363,7 +369,7 @@ func (i *Installations) explainMint(id int64, scope Scope, resp *github.Response
 	}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
-		return i.jwtRejected(err)
+		return i.jwtRejected(fmt.Sprintf("creating an installation token for %s", scope), err)
 	case http.StatusNotFound:
 		if scope.InstallationID != 0 {
 			return fmt.Errorf("installation %d of %s was not found: check installation-id, or leave it empty "+

@@ -36,6 +36,10 @@ type fakeGitHub struct {
 	// deny answers token creation with 422, as GitHub does for
 	// permissions the installation was not granted.
 	deny bool
+	// expire is how many of the next App-JWT requests are refused as
+	// expired, whatever the JWT says, as GitHub does when its clock has
+	// passed exp.
+	expire int
 
 	mu      sync.Mutex
 	lookups map[string]int
@@ -101,7 +105,17 @@ func (f *fakeGitHub) appAuthorized(w http.ResponseWriter, r *http.Request) bool 
 		return false
 	}
 	if _, err := verifyJWT(tok, f.pub, testAppID, f.vc.Now()); err != nil {
-		writeJSON(w, http.StatusUnauthorized, githubError("A JSON web token could not be decoded"))
+		writeJSON(w, http.StatusUnauthorized, githubError(msgDecode))
+		return false
+	}
+	f.mu.Lock()
+	expire := f.expire > 0
+	if expire {
+		f.expire--
+	}
+	f.mu.Unlock()
+	if expire {
+		writeJSON(w, http.StatusUnauthorized, githubError(msgExpired))
 		return false
 	}
 	return true
@@ -346,8 +360,12 @@ func TestInstallationsErrors(t *testing.T) {
 		scope    Scope
 		deny     bool
 		wrongKey bool
+		expire   int
 		want     []string
+		dontWant []string
 		notAPI   bool // the error is found before any request
+		// reason is the *JWTRejectedError's, for a rejected JWT.
+		reason *JWTReason
 	}{
 		{
 			name:  "organization not installed",
@@ -371,11 +389,33 @@ func TestInstallationsErrors(t *testing.T) {
 				"The permissions requested are not granted to this installation."},
 		},
 		{
-			name:     "JWT rejected",
+			name:     "JWT signature rejected",
 			wrongKey: true,
 			scope:    Scope{Org: "acme"},
-			want: []string{"GitHub rejected the App JWT: check app-id (123) and that private-key belongs to that App",
-				"A JSON web token could not be decoded"},
+			want: []string{`finding the GitHub App installation for organization "acme"`,
+				"GitHub could not verify the App JWT: wrong key or app id",
+				"check that private-key is a current key of the App that app-id (123) names",
+				msgDecode},
+			reason: ptr(JWTSignature),
+		},
+		{
+			name:   "JWT expired on the lookup, retry too",
+			expire: 2,
+			scope:  Scope{Org: "acme"},
+			want: []string{`finding the GitHub App installation for organization "acme"`,
+				"GitHub judged the App JWT expired even after the action re-minted it on GitHub's clock",
+				"the retry did not help", "app-id and private-key are not at fault", msgExpired},
+			dontWant: []string{"wrong key or app id"},
+			reason:   ptr(JWTExpired),
+		},
+		{
+			name:   "JWT expired on the token request, retry too",
+			expire: 2,
+			scope:  Scope{Org: "acme", InstallationID: 11},
+			want: []string{`creating an installation token for organization "acme"`,
+				"GitHub judged the App JWT expired", "the retry did not help", msgExpired},
+			dontWant: []string{"wrong key or app id"},
+			reason:   ptr(JWTExpired),
 		},
 		{
 			name:  "unknown installation id",
@@ -403,7 +443,7 @@ func TestInstallationsErrors(t *testing.T) {
 				verifyWith = &other.PublicKey
 			}
 			f, ts := newFakeGitHub(t, clock.NewVirtual(start), verifyWith)
-			f.deny = tc.deny
+			f.deny, f.expire = tc.deny, tc.expire
 			inst := newInstallations(t, f, ts, key)
 
 			status, err := get(t, inst.RoundTripper(tc.scope, ts.Client().Transport), ts.URL+hooksPath(tc.scope))
@@ -417,6 +457,18 @@ func TestInstallationsErrors(t *testing.T) {
 					t.Errorf("error %q\ndoes not contain %q", msg, want)
 				}
 			}
+			for _, dont := range tc.dontWant {
+				if strings.Contains(msg, dont) {
+					t.Errorf("error %q\ncontains %q", msg, dont)
+				}
+			}
+			var rej *JWTRejectedError
+			switch got := errors.As(err, &rej); {
+			case got != (tc.reason != nil):
+				t.Errorf("errors.As(*JWTRejectedError) = %v, want %v", got, tc.reason != nil)
+			case got && rej.Reason != *tc.reason:
+				t.Errorf("rejection reason = %v, want %v", rej.Reason, *tc.reason)
+			}
 			noSecrets(t, msg)
 			var er *github.ErrorResponse
 			if got := errors.As(err, &er); got == tc.notAPI {
@@ -427,6 +479,39 @@ func TestInstallationsErrors(t *testing.T) {
 			defer f.mu.Unlock()
 			if len(f.minted) != 0 || len(f.used) != 0 {
 				t.Errorf("onMint called %d times and %d requests sent, want none", len(f.minted), len(f.used))
+			}
+		})
+	}
+}
+
+// TestInstallationsJWTExpiredOnce: GitHub refuses the App JWT as expired
+// once, on the lookup or on the token request (a POST with a body); the App's
+// transport re-mints and retries, and the token is minted as asked.
+func TestInstallationsJWTExpiredOnce(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+	for _, scope := range []Scope{
+		{Org: "acme", Permissions: Permissions{"organization_hooks": "write"}},
+		{Owner: "octo", Repo: "hooks", InstallationID: 22, Permissions: Permissions{"repository_hooks": "write"}},
+	} {
+		t.Run(scope.String(), func(t *testing.T) {
+			t.Parallel()
+			f, ts := newFakeGitHub(t, clock.NewVirtual(start), &key.PublicKey)
+			f.expire = 1
+			inst := newInstallations(t, f, ts, key)
+			if status, err := get(t, inst.RoundTripper(scope, ts.Client().Transport), ts.URL+hooksPath(scope)); err != nil || status != http.StatusOK {
+				t.Fatalf("status %d, error %v", status, err)
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			id := int64(11)
+			var repos []string
+			if scope.Repo != "" {
+				id, repos = 22, []string{"hooks"}
+			}
+			want := []mintCall{{Installation: id, Repositories: repos, Permissions: scope.Permissions}}
+			if diff := cmp.Diff(want, f.mints); diff != "" {
+				t.Errorf("token requests (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -1,9 +1,15 @@
 package auth
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 )
+
+// maxErrorBody bounds what is read of an error response to learn GitHub's
+// message; GitHub's error bodies are a few hundred bytes.
+const maxErrorBody = 64 << 10
 
 // Token returns a transport that sends each request with
 // "Authorization: Bearer <token>" through next (http.DefaultTransport if nil).
@@ -53,4 +59,31 @@ func drainClose(body io.ReadCloser) {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
 	_ = body.Close()
+}
+
+// peekMessage returns the "message" of GitHub's JSON error body, reading at
+// most maxErrorBody bytes, and puts back what it read so the response's
+// reader still sees the whole body.
+func peekMessage(resp *http.Response) string {
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return ""
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(b), resp.Body), Closer: resp.Body}
+	if err != nil {
+		return ""
+	}
+	var e struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(b, &e) != nil {
+		return ""
+	}
+	return e.Message
+}
+
+// readCloser reads from one reader and closes another.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }

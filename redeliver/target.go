@@ -8,6 +8,8 @@ import (
 	"net/url"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/hook-redeliver/hook-redeliver/auth"
 )
 
 // Target is the webhook whose deliveries are checked. With neither Org nor
@@ -81,7 +83,11 @@ func (t Target) explain(err error, access string) error {
 	if t.Kind() == "app" {
 		switch code {
 		case http.StatusUnauthorized:
-			hint = "GitHub rejected the App JWT: check that app-id is the App's id and private-key is a current key of that App"
+			// auth says what GitHub's message means: a wrong key or app id
+			// only when it refused the signature or the issuer.
+			if rej, ok := auth.ClassifyJWTError(err); ok {
+				return rej
+			}
 		case http.StatusForbidden, http.StatusNotFound:
 			hint = "the App's webhook could not be reached with the App JWT: check app-id, and that the App has a webhook"
 		}

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,14 +14,42 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// GitHub's messages for rejected App JWTs.
+// GitHub's messages for rejected App JWTs, as GitHub words them (no trailing
+// period), with where each was seen:
+//
+//   - msgJWTDecode: a bad signature (the key is not the App's) or a token
+//     that is not a JWT. Quoted in actions/create-github-app-token#153
+//     ("A JSON web token could not be decoded - https://docs.github.com/rest")
+//     and octokit/auth-app.js#375, where the signature did not match the App.
+//   - msgJWTIntegration: iss names no App. Quoted in
+//     octokit/authentication-strategies.js#165 and
+//     actions/create-github-app-token#76.
+//   - msgJWTIssuer: iss is neither a number nor a client id; quoted in
+//     actions/create-github-app-token#386 (an app-id with a stray character at
+//     its end). Which malformed values get this rather than
+//     msgJWTIntegration is uncertain.
+//   - msgJWTExp: exp missing or not in GitHub's future. Quoted in
+//     sigmavirus24/github3.py#1050 and matched verbatim by octokit/auth-app.js
+//     (src/hook.ts, isNotTimeSkewError), which retries on it.
+//   - msgJWTExpTooFar: exp more than 10 minutes after GitHub's now (the
+//     runner's clock ahead of GitHub's). Quoted as the JSON body in
+//     rocq-prover/bot#204, and in octokit/auth-app.js#698 and
+//     actions/create-github-app-token#178.
+//   - msgJWTIat: iat missing or in GitHub's future. Quoted as the JSON body in
+//     probot/probot#326 and in tibdex/github-app-token#102; matched verbatim
+//     by octokit/auth-app.js (src/hook.ts).
 const (
-	msgJWTDecode     = "A JSON web token could not be decoded"
-	msgJWTIntegraton = "Integration not found"
-	msgJWTExp        = "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires."
-	msgJWTIat        = "'Issued at' claim ('iat') must be an Integer representing a time in the past."
-	msgBadCreds      = "Bad credentials"
+	msgJWTDecode      = "A JSON web token could not be decoded"
+	msgJWTIntegration = "Integration not found"
+	msgJWTIssuer      = "'Issuer' claim ('iss') must be an Integer"
+	msgJWTExp         = "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires"
+	msgJWTExpTooFar   = "'Expiration time' claim ('exp') is too far in the future"
+	msgJWTIat         = "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"
+	msgBadCreds       = "Bad credentials"
 )
+
+// clientIDLike is the shape of a GitHub App client id ("Iv1.…", "Iv23li…").
+var clientIDLike = regexp.MustCompile(`^Iv[0-9A-Za-z]+(\.[0-9A-Za-z]+)?$`)
 
 // maxJWTLifetime is how far ahead of GitHub's clock exp may be.
 const maxJWTLifetime = 10 * time.Minute
@@ -79,11 +108,58 @@ func (s *Server) AddApp(appID int64, clientID string, pub *rsa.PublicKey) {
 	s.hookLocked(AppHook())
 }
 
+// ExpiredJWTs makes GitHub refuse App JWTs it would accept as expired, in the
+// middle of a run; see RejectJWTsAsExpired.
+type ExpiredJWTs struct {
+	// After valid App-JWT requests are let through first; the N that follow
+	// are refused. Every request counts, so a client's retry uses one up.
+	After, N int
+	// Jump moves GitHub's clock to one second past each refused JWT's exp,
+	// where it stays: the refusal's Date explains it, as when the runner's
+	// clock steps back (or GitHub's forward). Without Jump the Date shows
+	// GitHub's clock as before, which does not explain the refusal, as when
+	// the server that judged the JWT runs ahead of the one that wrote the
+	// Date.
+	Jump bool
+}
+
+// RejectJWTsAsExpired sets up e: GitHub answers the refused requests as it
+// answers an expired App JWT (401, its message, its Date). Refused requests
+// are recorded with Credential "jwt:invalid". A call replaces what is left of
+// an earlier one.
+func (s *Server) RejectJWTsAsExpired(e ExpiredJWTs) {
+	e.After, e.N = max(e.After, 0), max(e.N, 0)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expireJWTs = e
+}
+
+// expireJWTLocked applies RejectJWTsAsExpired to c, whose App JWT verified:
+// it counts the request and, if this one is to be refused, refuses it (after
+// moving GitHub's clock past the JWT's exp, with Jump).
+func (s *Server) expireJWTLocked(c *call) {
+	e := &s.expireJWTs
+	switch {
+	case e.After > 0:
+		e.After--
+		return
+	case e.N == 0:
+		return
+	}
+	e.N--
+	if e.Jump {
+		s.jump += c.who.exp.Sub(c.now) + time.Second
+		c.now = s.nowLocked()
+	}
+	c.who = failed("jwt:invalid", "none", http.StatusUnauthorized, msgJWTExp)
+}
+
 // identity is who sent a request, as far as authentication got.
 type identity struct {
 	label   string      // for Requests
 	rateKey string      // what rate limits are counted against
 	app     *app        // set for a valid App JWT
+	exp     time.Time   // the App JWT's exp
 	cred    *credential // set for a valid token
 	fail    *reply      // set when authentication failed
 }
@@ -135,12 +211,12 @@ func (s *Server) authenticate(header string, jwtRoute bool, now time.Time) ident
 		return failed("none", "none", http.StatusUnauthorized, msgBadCreds)
 	}
 	if jwtRoute || looksLikeJWT(x) {
-		a, msg := s.verifyJWT(x, now)
-		if a == nil {
+		info, msg := s.verifyJWT(x, now)
+		if info.app == nil {
 			return failed("jwt:invalid", "none", http.StatusUnauthorized, msg)
 		}
-		label := "app:" + strconv.FormatInt(a.id, 10)
-		return identity{label: label, rateKey: label, app: a}
+		label := "app:" + strconv.FormatInt(info.app.id, 10)
+		return identity{label: label, rateKey: label, app: info.app, exp: info.exp.Time}
 	}
 	label := tokenLabel(x)
 	c := s.tokens[x]
@@ -162,28 +238,31 @@ type jwtInfo struct {
 	exp, iat *jwt.NumericDate
 }
 
-// verifyJWT returns the App that signed raw, or the message GitHub would
-// send.
-func (s *Server) verifyJWT(raw string, now time.Time) (*app, string) {
+// verifyJWT returns what it verified of raw (the App that signed it, exp,
+// iat), or the message GitHub would send.
+func (s *Server) verifyJWT(raw string, now time.Time) (jwtInfo, string) {
 	info, ok := s.jwtCache[raw]
 	if !ok {
 		var msg string
 		info, msg = s.verifyJWTSignature(raw)
 		if info.app == nil {
-			return nil, msg
+			return jwtInfo{}, msg
 		}
 		if len(s.jwtCache) >= 1024 {
 			clear(s.jwtCache) // bound memory; re-verifying is merely slower
 		}
 		s.jwtCache[raw] = info
 	}
-	if info.exp == nil || !info.exp.After(now) || info.exp.After(now.Add(maxJWTLifetime)) {
-		return nil, msgJWTExp
+	if info.exp == nil || !info.exp.After(now) {
+		return jwtInfo{}, msgJWTExp
+	}
+	if info.exp.After(now.Add(maxJWTLifetime)) {
+		return jwtInfo{}, msgJWTExpTooFar
 	}
 	if info.iat == nil || info.iat.After(now) {
-		return nil, msgJWTIat
+		return jwtInfo{}, msgJWTIat
 	}
-	return info.app, ""
+	return info, ""
 }
 
 func (s *Server) verifyJWTSignature(raw string) (jwtInfo, string) {
@@ -195,17 +274,22 @@ func (s *Server) verifyJWTSignature(raw string) (jwtInfo, string) {
 	var a *app
 	switch iss := claims["iss"].(type) {
 	case string:
-		if id, err := strconv.ParseInt(iss, 10, 64); err == nil {
+		id, err := strconv.ParseInt(iss, 10, 64)
+		switch {
+		case err == nil:
 			a = s.apps[id]
-		}
-		if a == nil {
+		case clientIDLike.MatchString(iss):
 			a = s.appsByClient[iss]
+		default:
+			return jwtInfo{}, msgJWTIssuer
 		}
 	case float64: // a numeric iss; GitHub's docs once showed one
 		a = s.apps[int64(iss)]
+	default:
+		return jwtInfo{}, msgJWTIssuer
 	}
 	if a == nil {
-		return jwtInfo{}, msgJWTIntegraton
+		return jwtInfo{}, msgJWTIntegration
 	}
 	if _, err := p.Parse(raw, func(*jwt.Token) (any, error) { return a.pub, nil }); err != nil {
 		return jwtInfo{}, msgJWTDecode

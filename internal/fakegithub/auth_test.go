@@ -2,6 +2,7 @@ package fakegithub
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,7 +31,10 @@ func TestJWT(t *testing.T) {
 		{name: "client id", token: func(t *testing.T) string { return appJWT(t, k, "Iv23liTEST", now) }, wantStatus: 200},
 		{name: "numeric iss", token: rs256(jwt.MapClaims{"iss": 1234, "iat": now.Unix() - 60, "exp": now.Unix() + 540}), wantStatus: 200},
 		{name: "exp exactly 10 minutes", token: rs256(jwt.MapClaims{"iss": "1234", "iat": now.Unix(), "exp": now.Unix() + 600}), wantStatus: 200},
-		{name: "unknown iss", token: func(t *testing.T) string { return appJWT(t, k, "999", now) }, wantStatus: 401, wantMsg: msgJWTIntegraton},
+		{name: "unknown iss", token: func(t *testing.T) string { return appJWT(t, k, "999", now) }, wantStatus: 401, wantMsg: msgJWTIntegration},
+		{name: "unknown client id", token: func(t *testing.T) string { return appJWT(t, k, "Iv23liNOPE", now) }, wantStatus: 401, wantMsg: msgJWTIntegration},
+		{name: "iss neither id nor client id", token: func(t *testing.T) string { return appJWT(t, k, "1234\u200b", now) }, wantStatus: 401, wantMsg: msgJWTIssuer},
+		{name: "no iss", token: rs256(jwt.MapClaims{"iat": now.Unix() - 60, "exp": now.Unix() + 540}), wantStatus: 401, wantMsg: msgJWTIssuer},
 		{name: "wrong key", token: func(t *testing.T) string { return appJWT(t, other, "1234", now) }, wantStatus: 401, wantMsg: msgJWTDecode},
 		{name: "HS256", token: func(t *testing.T) string {
 			return signJWT(t, []byte("secret"), jwt.SigningMethodHS256, jwt.MapClaims{"iss": "1234", "iat": now.Unix() - 60, "exp": now.Unix() + 540})
@@ -39,7 +43,7 @@ func TestJWT(t *testing.T) {
 		{name: "a token", token: func(*testing.T) string { return "ghs_notajwt" }, wantStatus: 401, wantMsg: msgJWTDecode},
 		{name: "no exp", token: rs256(jwt.MapClaims{"iss": "1234", "iat": now.Unix() - 60}), wantStatus: 401, wantMsg: msgJWTExp},
 		{name: "expired", token: rs256(jwt.MapClaims{"iss": "1234", "iat": now.Unix() - 700, "exp": now.Unix() - 1}), wantStatus: 401, wantMsg: msgJWTExp},
-		{name: "exp too far", token: rs256(jwt.MapClaims{"iss": "1234", "iat": now.Unix() - 60, "exp": now.Unix() + 601}), wantStatus: 401, wantMsg: msgJWTExp},
+		{name: "exp too far", token: rs256(jwt.MapClaims{"iss": "1234", "iat": now.Unix() - 60, "exp": now.Unix() + 601}), wantStatus: 401, wantMsg: msgJWTExpTooFar},
 		{name: "exp a string", token: rs256(jwt.MapClaims{"iss": "1234", "iat": now.Unix() - 60, "exp": "soon"}), wantStatus: 401, wantMsg: msgJWTExp},
 		{name: "no iat", token: rs256(jwt.MapClaims{"iss": "1234", "exp": now.Unix() + 540}), wantStatus: 401, wantMsg: msgJWTIat},
 		{name: "iat in the future", token: rs256(jwt.MapClaims{"iss": "1234", "iat": now.Unix() + 5, "exp": now.Unix() + 540}), wantStatus: 401, wantMsg: msgJWTIat},
@@ -49,6 +53,9 @@ func TestJWT(t *testing.T) {
 		// GitHub's clock runs 5 minutes ahead: the usual 9-minute JWT is
 		// still in GitHub's future.
 		{name: "GitHub ahead", offset: 5 * time.Minute, token: func(t *testing.T) string { return appJWT(t, k, "1234", now) }, wantStatus: 200},
+		// GitHub's clock runs 2 minutes behind: the usual 9-minute JWT
+		// minted on the local clock ends too far in GitHub's future.
+		{name: "GitHub behind", offset: -2 * time.Minute, token: func(t *testing.T) string { return appJWT(t, k, "1234", now) }, wantStatus: 401, wantMsg: msgJWTExpTooFar},
 		{name: "GitHub far ahead", offset: 10 * time.Minute, token: func(t *testing.T) string { return appJWT(t, k, "1234", now) }, wantStatus: 401, wantMsg: msgJWTExp},
 		{name: "anonymous", token: func(*testing.T) string { return "" }, wantStatus: 401, wantMsg: msgJWTDecode},
 	}
@@ -76,6 +83,66 @@ func TestJWT(t *testing.T) {
 			}
 			if got := s.Requests()[0].Credential; got != want {
 				t.Errorf("recorded credential %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestRejectJWTsAsExpired(t *testing.T) {
+	t.Parallel()
+	for _, jump := range []bool{false, true} {
+		t.Run(fmt.Sprint("jump=", jump), func(t *testing.T) {
+			t.Parallel()
+			s, vc := newServer(t, Options{Faults: Faults{ClockOffset: 90 * time.Second}})
+			k := key(t, testKey)
+			s.AddApp(77, "", &k.PublicKey)
+			s.RejectJWTsAsExpired(ExpiredJWTs{After: 1, N: 2, Jump: jump})
+
+			// A client that mints on GitHub's clock as the last Date showed it.
+			ghNow := s.Now()
+			var got []string
+			for i := range 5 {
+				vc.Advance(time.Second)
+				ghNow = ghNow.Add(time.Second)
+				exp := ghNow.Add(9 * time.Minute).Truncate(time.Second)
+				before := s.Now()
+				_, resp, err := newClient(t, s, appJWT(t, k, "77", ghNow)).Apps.ListHookDeliveries(t.Context(), nil)
+				var er *github.ErrorResponse
+				switch {
+				case err == nil:
+					got = append(got, "200")
+				case errors.As(err, &er) && er.Response.StatusCode == 401:
+					got = append(got, "401 "+er.Message)
+				default:
+					t.Fatalf("request %d: %v", i, err)
+				}
+				date, err := http.ParseTime(resp.Header.Get("Date"))
+				if err != nil {
+					t.Fatalf("request %d: Date %q: %v", i, resp.Header.Get("Date"), err)
+				}
+				// The Date is GitHub's clock, which the server keeps to.
+				if want := s.Now().Truncate(time.Second); !date.Equal(want) {
+					t.Errorf("request %d: Date = %v, want GitHub's now %v", i, date, want)
+				}
+				refused := got[len(got)-1] != "200"
+				switch {
+				case refused && jump && date.Before(exp):
+					t.Errorf("request %d: refused with Date %v, before the JWT's exp %v", i, date, exp)
+				case !jump && !s.Now().Equal(before):
+					t.Errorf("request %d: GitHub's clock moved from %v to %v without Jump", i, before, s.Now())
+				}
+				ghNow = date
+			}
+			want := []string{"200", "401 " + msgJWTExp, "401 " + msgJWTExp, "200", "200"}
+			if strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("answers = %q, want %q", got, want)
+			}
+			var creds []string
+			for _, r := range s.Requests() {
+				creds = append(creds, r.Credential)
+			}
+			if want := "app:77 jwt:invalid jwt:invalid app:77 app:77"; strings.Join(creds, " ") != want {
+				t.Errorf("recorded credentials %q, want %q", creds, want)
 			}
 		})
 	}

@@ -77,7 +77,7 @@ type Faults struct {
 	// counting down.
 	RetryAfter    time.Duration
 	PrimaryLimit  int           // requests per credential per hour window; 0 = unlimited (headers still sent with limit 5000)
-	ClockOffset   time.Duration // GitHub's clock = Options.Clock.Now() + ClockOffset
+	ClockOffset   time.Duration // GitHub's clock = Options.Clock.Now() + ClockOffset (+ any Jump of RejectJWTsAsExpired)
 	VisibilityLag time.Duration // a delivery is listed only once GitHub now >= DeliveredAt + VisibilityLag
 }
 
@@ -130,6 +130,8 @@ type Server struct {
 	apps          map[int64]*app
 	appsByClient  map[string]*app
 	jwtCache      map[string]jwtInfo
+	expireJWTs    ExpiredJWTs   // see RejectJWTsAsExpired
+	jump          time.Duration // how far RejectJWTsAsExpired moved GitHub's clock
 	tokens        map[string]*credential
 	installations map[int64]*installation
 	variables     map[string]map[string]*variable // "owner/repo" (lower case) -> NAME -> variable
@@ -197,7 +199,7 @@ func (s *Server) Now() time.Time {
 	return s.nowLocked()
 }
 
-func (s *Server) nowLocked() time.Time { return s.clk.Now().Add(s.faults.ClockOffset) }
+func (s *Server) nowLocked() time.Time { return s.clk.Now().Add(s.faults.ClockOffset + s.jump) }
 
 // SetFaults replaces the injected faults. Rate-limit windows and secondary
 // limits already running are kept.
@@ -389,6 +391,9 @@ func (s *Server) serve(c *call, requestID string) reply {
 	// Authenticate first so that every answer, even a 404 for an unknown
 	// route or a 5xx, carries the credential's rate-limit headers.
 	c.who = s.authenticate(c.r.Header.Get("Authorization"), rt != nil && rt.jwt, c.now)
+	if c.who.app != nil {
+		s.expireJWTLocked(c)
+	}
 	win := s.window(c.who.rateKey, c.now)
 	if rt == nil {
 		s.unexpected = append(s.unexpected, c.r.Method+" "+c.r.URL.RequestURI())

@@ -5,10 +5,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
+	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
 // TestActionJWTRefusedMidRun: GitHub refuses a valid App JWT as expired in
@@ -92,8 +95,17 @@ func TestActionJWTRefusedMidRun(t *testing.T) {
 						t.Errorf("the log does not say %q:\n%s", s, r.log)
 					}
 				}
+				// What the run read is saved, the rest is left unread for
+				// the next run: the checkpoint never passes the window's
+				// start, and nothing was redelivered.
 				if saved {
-					t.Errorf("checkpoint %s saved by a run that did not finish listing", v)
+					st, err := checkpoint.Parse(v)
+					if err != nil || st.Checkpoint.After(start.Add(-redeliver.FirstLookback).Add(time.Minute)) {
+						t.Errorf("checkpoint %s (%v) saved past the part of the window that was not read", v, err)
+					}
+				}
+				if n := len(h.fake.Redeliveries()); n != 0 {
+					t.Errorf("%d redeliveries by a run whose listing GitHub failed", n)
 				}
 				return
 			}

@@ -35,7 +35,14 @@ func (p *pass) save(ctx context.Context) error {
 // look short of max-attempts and be redelivered again.
 func (p *pass) next() checkpoint.State {
 	res := p.res
-	l := &checkpoint.Ledger{Listed: p.listed, From: p.from, Gaps: p.gaps}
+	l := &checkpoint.Ledger{Listed: p.listed, From: p.from, Gaps: slices.Clone(p.gaps)}
+	if !p.caughtUp && p.w.ledger != nil {
+		// Left for a run that finds the receiver up.
+		l.Gaps = append(l.Gaps, p.w.gaps...)
+		if f := p.w.ledger.From; !f.IsZero() && (l.From.IsZero() || f.Before(l.From)) {
+			l.From = f
+		}
+	}
 	if l.Listed.IsZero() {
 		l.Listed = res.Until
 	}

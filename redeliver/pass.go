@@ -150,6 +150,9 @@ type pass struct {
 	created  bool // the checkpoint exists in the store
 	sent     []*Failure
 	lastPOST time.Time // local time of the last redelivery request
+	news         section   // the newest part of the window
+	listDeadline time.Time // local time: listing stops
+	caughtUp     bool      // catchUp ran (or had nothing to do)
 	// sentSinceRead: a redelivery was sent after the last read of the
 	// newest deliveries down to the overlap.
 	sentSinceRead bool
@@ -253,15 +256,17 @@ func (p *pass) budgetStop(ctx context.Context, err error) bool {
 var errBudget = errors.New("the time budget ran out; raise timeout, or run more often")
 
 // section is one part of the list: from a cursor ("" for the newest
-// delivery) down to To, skipping ids below Below (they belong to an unread
-// part that is read on its own).
+// delivery) down to to, skipping ids below below (they belong to an unread
+// part that is read on its own) and, if upper is set, deliveries at or after
+// upper (read already).
 type section struct {
-	cursor string
-	to     time.Time
-	below  int64
-	pages  int
-	lastID int64 // the oldest delivery read
-	done   bool
+	cursor     string
+	to, upper  time.Time
+	below      int64
+	pages      int
+	lastID     int64  // the oldest delivery read
+	lastCursor string // the cursor of the last page read
+	done       bool
 }
 
 // read lists a section page by page, newest first, feeding the scanner, until
@@ -275,6 +280,7 @@ func (p *pass) read(ctx context.Context, s *section, deadline time.Time, top boo
 		if p.outOfTime(deadline) {
 			return errBudget
 		}
+		s.lastCursor = s.cursor
 		page, next, date, err := listPage(ctx, p.client, p.o.Target, s.cursor)
 		if err != nil {
 			return fmt.Errorf("list deliveries of %s (page %d): %w", p.o.Target, p.res.Pages+1, p.o.Target.explain(err, "read"))
@@ -284,7 +290,7 @@ func (p *pass) read(ctx context.Context, s *section, deadline time.Time, top boo
 			p.listed = date
 		}
 		s.pages++
-		p.sc.since, p.sc.below = s.to, s.below
+		p.sc.since, p.sc.below, p.sc.upper = s.to, s.below, s.upper
 		for i := range page {
 			p.sc.add(&page[i])
 		}
@@ -301,17 +307,17 @@ func (p *pass) read(ctx context.Context, s *section, deadline time.Time, top boo
 	return nil
 }
 
-// list reads the window: first what is new since the previous run, then the
-// parts earlier runs left unread, oldest first. Listing may use two thirds of
-// the time budget; the rest is for redelivering what it found. A part cut
-// short is remembered with its cursor, so the next run continues there.
+// list reads the window: first what is new since the previous run, then,
+// unless the receiver was down and nothing new shows it up, what earlier runs
+// left unread (see catchUp). Listing may use two thirds of the time budget;
+// the rest is for redelivering what it found. A part cut short is remembered
+// with its cursor, so the next run continues there.
 func (p *pass) list(ctx context.Context) error {
-	deadline := p.o.Deadline
-	if !deadline.IsZero() {
+	p.listDeadline = p.o.Deadline
+	if !p.listDeadline.IsZero() {
 		now := p.o.Server.Local().Now()
-		deadline = now.Add(deadline.Sub(now) * 2 / 3)
+		p.listDeadline = now.Add(p.listDeadline.Sub(now) * 2 / 3)
 	}
-	p.from = time.Time{}
 	if p.w.ledger == nil {
 		p.listed = p.w.prev.Checkpoint
 	} else {
@@ -321,27 +327,76 @@ func (p *pass) list(ctx context.Context) error {
 	for _, g := range p.w.gaps {
 		below = max(below, g.Below)
 	}
-	news := section{to: p.w.from, below: below}
-	err := p.read(ctx, &news, deadline, true)
+	p.news = section{to: p.w.from, below: below}
+	err := p.read(ctx, &p.news, p.listDeadline, true)
 	p.res.Until = p.listed
-	if news.pages == 0 {
+	if p.news.pages == 0 {
 		if err != nil {
 			p.budgetStop(ctx, err)
 		}
 		return err
 	}
-	if !news.done {
-		p.gaps = append(p.gaps, checkpoint.Gap{Cursor: news.cursor, Below: news.lastID, To: news.to})
+	if !p.news.done {
+		p.gaps = append(p.gaps, checkpoint.Gap{Cursor: p.news.cursor, Below: p.news.lastID, To: p.news.to})
+	} else if _, down := p.w.ledger.DownSince(); !down || p.upByTraffic() {
+		err = p.catchUp(ctx)
+	}
+	return p.listErr(ctx, err)
+}
+
+// listErr turns a listing stopped by the budget into a note: the run goes on
+// with what it found.
+func (p *pass) listErr(ctx context.Context, err error) error {
+	p.res.Unread = len(p.gaps) + len(p.pendingGaps())
+	if err != nil && p.budgetStop(ctx, err) {
+		p.warn(fmt.Sprintf("%s: read %d pages, then stopped (%s); %d parts of the list are left unread and the next run continues there, so nothing is skipped", p.o.Target, p.res.Pages, p.res.Stopped, p.res.Unread))
+		return nil
+	}
+	return err
+}
+
+// pendingGaps returns the earlier runs' unread parts not read yet.
+func (p *pass) pendingGaps() []checkpoint.Gap {
+	if p.caughtUp {
+		return nil
+	}
+	return p.w.gaps
+}
+
+// catchUp reads what earlier runs left for later: the GUIDs in play that did
+// not fit in the ledger (read back to the ledger's From, continuing the
+// newest part with its cursor) and the parts of the list a run cut short
+// (each from its cursor), oldest first. While the receiver is down none of it
+// can be redelivered, so a run reads it only once the receiver is up.
+func (p *pass) catchUp(ctx context.Context) error {
+	if p.caughtUp {
+		return nil
+	}
+	p.caughtUp = true
+	if deferred := p.w.deferred; !deferred.IsZero() && p.news.pages > 0 {
+		// Read the last page again, taking only what the newest part
+		// left out (before its start), then on down.
+		s := section{cursor: p.news.lastCursor, to: deferred, upper: p.news.to}
+		if err := p.read(ctx, &s, p.listDeadline, false); err != nil {
+			if s.pages == 0 {
+				p.from = deferred.Add(Overlap)
+			} else {
+				p.gaps = append(p.gaps, checkpoint.Gap{Cursor: s.cursor, Below: s.lastID, To: deferred})
+			}
+			p.gaps = append(p.gaps, p.w.gaps...)
+			return err
+		}
 	}
 	gaps := slices.Clone(p.w.gaps)
 	slices.SortFunc(gaps, func(a, b checkpoint.Gap) int { return a.To.Compare(b.To) }) // oldest first
+	var err error
 	for i, g := range gaps {
 		if err != nil {
 			p.gaps = append(p.gaps, gaps[i:]...)
 			break
 		}
 		s := section{cursor: g.Cursor, to: g.To}
-		err = p.read(ctx, &s, deadline, false)
+		err = p.read(ctx, &s, p.listDeadline, false)
 		var er *github.ErrorResponse
 		switch {
 		case s.done:
@@ -360,12 +415,14 @@ func (p *pass) list(ctx context.Context) error {
 			p.gaps = append(p.gaps, g)
 		}
 	}
-	p.res.Unread = len(p.gaps)
-	if err != nil && p.budgetStop(ctx, err) {
-		p.warn(fmt.Sprintf("%s: read %d pages, then stopped (%s); %d parts of the list are left unread and the next run continues there, so nothing is skipped", p.o.Target, p.res.Pages, p.res.Stopped, len(p.gaps)))
-		return nil
-	}
 	return err
+}
+
+// upByTraffic reports whether the newest original delivery read succeeded,
+// recently: the receiver is up, no probe needed.
+func (p *pass) upByTraffic() bool {
+	live := p.sc.newestLive
+	return live.ID != 0 && live.OK() && !live.DeliveredAt.Before(p.res.Until.Add(-freshTraffic))
 }
 
 // listPage reads one page of deliveries.

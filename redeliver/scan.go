@@ -104,6 +104,7 @@ type scanner struct {
 	// since and below bound the part of the list being read: deliveries
 	// before since, or with an id below below, belong to another part.
 	since   time.Time
+	upper   time.Time
 	below   int64
 	groups  map[string]*Failure
 	scanned int
@@ -143,7 +144,7 @@ func (s *scanner) load(l *checkpoint.Ledger) {
 // add takes the next delivery; it returns false for one outside the part
 // being read.
 func (s *scanner) add(d *Delivery) bool {
-	if d.DeliveredAt.Before(s.since) || d.ID < s.below {
+	if d.DeliveredAt.Before(s.since) || d.ID < s.below || (!s.upper.IsZero() && !d.DeliveredAt.Before(s.upper)) {
 		return false
 	}
 	if !s.recentFrom.IsZero() && !d.DeliveredAt.Before(s.recentFrom) {
@@ -195,9 +196,7 @@ func (s *scanner) failures() []*Failure {
 	var out []*Failure
 	for _, g := range s.groups {
 		if !g.ok {
-			g.reported = true
-			g.Attempts = g.count(nil)
-			g.Failed = g.Latest
+			g.reported, g.Failed, g.Attempts = true, g.Latest, g.count(nil)
 			out = append(out, g)
 		}
 	}

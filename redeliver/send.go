@@ -39,7 +39,7 @@ func (p *pass) redeliver(ctx context.Context) error {
 	o, res := p.o, p.res
 	until := res.Until
 	live := p.sc.newestLive
-	upByTraffic := live.ID != 0 && live.OK() && !live.DeliveredAt.Before(until.Add(-freshTraffic))
+	upByTraffic := p.upByTraffic()
 	openSince, wasDown := p.w.ledger.DownSince()
 	open := -1 // index in p.spans of the span of the current outage, if any
 	if wasDown {
@@ -58,27 +58,7 @@ func (p *pass) redeliver(ctx context.Context) error {
 		}
 	}
 
-	var todo []*Failure
-	now := o.Server.Now()
-	for _, f := range res.Failures {
-		f.Attempts = f.count(p.spans)
-		switch {
-		case f.gaveUp:
-			f.Outcome, f.Detail = GaveUp, fmt.Sprintf("%d failed attempts (max-attempts %d), given up by an earlier run", f.Attempts, o.MaxAttempts)
-		case o.MaxAttempts > 0 && f.Attempts >= o.MaxAttempts:
-			f.Outcome, f.Detail = GaveUp, fmt.Sprintf("%d failed attempts while the receiver was up (max-attempts %d)", f.Attempts, o.MaxAttempts)
-		case o.Retention > 0 && now.Sub(f.Latest.DeliveredAt) > o.Retention:
-			f.Outcome, f.Detail = Expired, "older than GitHub keeps deliveries"
-		default:
-			if why := o.Filter.skip(f); why != "" {
-				f.Outcome, f.Detail = Skipped, why
-			} else if o.DryRun {
-				f.Outcome = WouldRedeliver
-			} else {
-				todo = append(todo, f)
-			}
-		}
-	}
+	todo := p.classify(res.Failures)
 
 	res.Receiver = Receiver{State: ReceiverUnknown, How: "no original delivery succeeded in the last hour of the window, and nothing needed a probe"}
 	switch {
@@ -99,6 +79,19 @@ func (p *pass) redeliver(ctx context.Context) error {
 		if todo, err = p.probe(ctx, todo, open); err != nil || res.Receiver.State != ReceiverUp {
 			return err
 		}
+	}
+	if !p.caughtUp {
+		// The receiver is back: read what waited for it, and add what is
+		// found there to the run's work, oldest first.
+		if err := p.listErr(ctx, p.catchUp(ctx)); err != nil {
+			markRest(todo, NotAttempted)
+			return err
+		}
+		found := p.collect()
+		res.Failures = append(res.Failures, found...)
+		todo = append(todo, p.classify(found)...)
+		sortFailures(todo)
+		sortFailures(res.Failures)
 	}
 
 	p.sc.markLive()
@@ -313,13 +306,51 @@ func (p *pass) resolve() {
 		}
 	}
 	// Failures that arrived during the run are left for the next one.
+	for _, g := range p.collect() {
+		g.Outcome, g.Detail = NotAttempted, "failed during the run"
+		p.res.Failures = append(p.res.Failures, g)
+	}
+}
+
+// collect returns the failed GUIDs read since the last call, oldest first.
+func (p *pass) collect() []*Failure {
+	var out []*Failure
 	for _, g := range p.sc.groups {
 		if !g.ok && !g.reported {
-			g.reported, g.Outcome, g.Failed = true, NotAttempted, g.Latest
-			g.Detail = "failed during the run"
-			p.res.Failures = append(p.res.Failures, g)
+			g.reported, g.Failed, g.Attempts = true, g.Latest, g.count(nil)
+			out = append(out, g)
 		}
 	}
+	sortFailures(out)
+	return out
+}
+
+// classify decides what becomes of each failure short of redelivering it,
+// and returns those to redeliver, in order.
+func (p *pass) classify(fs []*Failure) []*Failure {
+	o := p.o
+	var todo []*Failure
+	now := o.Server.Now()
+	for _, f := range fs {
+		f.Attempts = f.count(p.spans)
+		switch {
+		case f.gaveUp:
+			f.Outcome, f.Detail = GaveUp, fmt.Sprintf("%d failed attempts (max-attempts %d), given up by an earlier run", f.Attempts, o.MaxAttempts)
+		case o.MaxAttempts > 0 && f.Attempts >= o.MaxAttempts:
+			f.Outcome, f.Detail = GaveUp, fmt.Sprintf("%d failed attempts while the receiver was up (max-attempts %d)", f.Attempts, o.MaxAttempts)
+		case o.Retention > 0 && now.Sub(f.Latest.DeliveredAt) > o.Retention:
+			f.Outcome, f.Detail = Expired, "older than GitHub keeps deliveries"
+		default:
+			if why := o.Filter.skip(f); why != "" {
+				f.Outcome, f.Detail = Skipped, why
+			} else if o.DryRun {
+				f.Outcome = WouldRedeliver
+			} else {
+				todo = append(todo, f)
+			}
+		}
+	}
+	return todo
 }
 
 // wentDown reports whether the newest outcomes of this run's redeliveries

@@ -31,7 +31,10 @@ type window struct {
 	// from is the start of the newest part of the list to read (the part
 	// since the previous run); gaps are read after it.
 	from time.Time
-	gaps []checkpoint.Gap
+	// deferred, if set, is where the GUIDs in play that did not fit in
+	// the ledger start: read once the receiver is known to be up.
+	deferred time.Time
+	gaps     []checkpoint.Gap
 	// keepPrevious: the since input starts the window after the stored
 	// checkpoint, so the new checkpoint must not move past the old one.
 	keepPrevious bool
@@ -55,11 +58,10 @@ func (p *pass) openWindow(ctx context.Context) error {
 	case w.found && w.prev.Ledger != nil:
 		w.ledger = w.prev.Ledger
 		res.Previous = w.prev.Checkpoint
-		start := w.ledger.Listed
-		if !w.ledger.From.IsZero() && w.ledger.From.Before(start) {
-			start = w.ledger.From
+		w.from = w.ledger.Listed.Add(-Overlap)
+		if from := w.ledger.From; !from.IsZero() && from.Before(w.ledger.Listed) {
+			w.deferred = from.Add(-Overlap)
 		}
-		w.from = start.Add(-Overlap)
 		w.gaps = w.ledger.Gaps
 		p.logf("checkpoint %s; the previous run read up to %s: reading from %s (%s of overlap), %d GUIDs in play, %d unread ranges",
 			stamp(w.prev.Checkpoint), stamp(w.ledger.Listed), stamp(w.from), Overlap, len(w.ledger.GUIDs), len(w.gaps))
@@ -76,7 +78,7 @@ func (p *pass) openWindow(ctx context.Context) error {
 		// The since input reads a window of the user's choosing: the
 		// ledger's record of what was read does not describe it, so this
 		// run works from the checkpoint alone and leaves no ledger.
-		w.ledger, w.gaps = nil, nil
+		w.ledger, w.gaps, w.deferred = nil, nil, time.Time{}
 		if w.found && s.After(w.prev.Checkpoint.Add(-Overlap)) {
 			// Moving the checkpoint past deliveries this run does not read
 			// would lose them: keep the stored one.
@@ -93,6 +95,9 @@ func (p *pass) openWindow(ctx context.Context) error {
 				p.warn(msg)
 			}
 			w.from = oldest
+		}
+		if !w.deferred.IsZero() && w.deferred.Before(now.Add(-o.Retention)) {
+			w.deferred = now.Add(-o.Retention)
 		}
 		for i := range w.gaps {
 			if oldest := now.Add(-o.Retention); w.gaps[i].To.Before(oldest) {

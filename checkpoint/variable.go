@@ -31,7 +31,8 @@ type Variable struct {
 	client       *github.Client
 	owner, repo  string
 	name         string
-	exists       bool // learned by Load: PATCH it rather than POST
+	exists       bool   // learned by Load: PATCH it rather than POST
+	stored       string // the value Load read, if any
 	ledgerExists bool
 }
 
@@ -56,7 +57,7 @@ func (v *Variable) Load(ctx context.Context) (State, bool, error) {
 		}
 		return State{}, false, fmt.Errorf("read checkpoint %s: %w", v, explain(err, "read"))
 	}
-	v.exists = true
+	v.exists, v.stored = true, got.Value
 	st, err := Parse(got.Value)
 	if err != nil {
 		return State{}, false, fmt.Errorf("read checkpoint %s: %w; fix or delete the variable (a missing one means a first run, looking back 24h)", v, err)
@@ -75,6 +76,10 @@ func (v *Variable) Load(ctx context.Context) (State, bool, error) {
 		return State{}, false, fmt.Errorf("read checkpoint ledger %s: %w", v.LedgerName(), explain(err, "read"))
 	default:
 		v.ledgerExists = true
+		if lg.UpdatedAt != nil && lg.UpdatedAt.After(st.SavedAt) {
+			// A run that left the checkpoint as it was wrote only this.
+			st.SavedAt = lg.UpdatedAt.Time
+		}
 		st.Ledger, err = ParseLedger(lg.Value, st.Checkpoint)
 		if err != nil {
 			st.Note = fmt.Sprintf("the ledger variable %s is unreadable (%v); reading from the checkpoint instead", v.LedgerName(), err)
@@ -102,9 +107,15 @@ func (v *Variable) Save(ctx context.Context, st State) error {
 		}
 		v.ledgerExists = false
 	}
-	exists, err := v.put(ctx, v.name, st.Encode(), v.exists)
-	v.exists = v.exists || exists
-	return err
+	if value := st.Encode(); value != v.stored || !st.Ledger.Empty() && !v.ledgerExists {
+		exists, err := v.put(ctx, v.name, value, v.exists)
+		v.exists = v.exists || exists
+		if err != nil {
+			return err
+		}
+		v.stored = value
+	}
+	return nil
 }
 
 // put creates a variable (POST) or updates it (PATCH); it reports whether the
@@ -113,6 +124,11 @@ func (v *Variable) put(ctx context.Context, name, value string, exists bool) (bo
 	what := fmt.Sprintf("variable %s in %s/%s", name, v.owner, v.repo)
 	if !exists {
 		resp, err := v.client.Actions.CreateRepoVariable(ctx, v.owner, v.repo, &github.ActionsVariable{Name: name, Value: value})
+		if err != nil && resp != nil && resp.StatusCode >= 500 {
+			// A POST is not retried below us, but this one is safe to
+			// send again: if the first did create it, the second gets 409.
+			resp, err = v.client.Actions.CreateRepoVariable(ctx, v.owner, v.repo, &github.ActionsVariable{Name: name, Value: value})
+		}
 		if err == nil {
 			return true, nil
 		}

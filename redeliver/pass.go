@@ -30,7 +30,7 @@ const PageSize = 100
 const (
 	// checkEvery: while redelivering, the run reads the newest deliveries
 	// after this many redeliveries to notice a receiver that went down.
-	checkEvery = 50
+	checkEvery = 100
 	// downAfter consecutive failed redeliveries, with no original delivery
 	// succeeding meanwhile, mean the receiver went down during the run.
 	downAfter = 10
@@ -143,13 +143,13 @@ type pass struct {
 
 	// listed: every delivery before it (GitHub time), except the unread
 	// parts, has been read. The next run starts there.
-	listed   time.Time
-	gaps     []checkpoint.Gap
-	from     time.Time // the ledger's From for the next run
-	spans    []checkpoint.Span
-	created  bool // the checkpoint exists in the store
-	sent     []*Failure
-	lastPOST time.Time // local time of the last redelivery request
+	listed       time.Time
+	gaps         []checkpoint.Gap
+	from         time.Time // the ledger's From for the next run
+	spans        []checkpoint.Span
+	created      bool // the checkpoint exists in the store
+	sent         []*Failure
+	lastPOST     time.Time // local time of the last redelivery request
 	news         section   // the newest part of the window
 	listDeadline time.Time // local time: listing stops
 	caughtUp     bool      // catchUp ran (or had nothing to do)
@@ -267,6 +267,7 @@ type section struct {
 	lastID     int64  // the oldest delivery read
 	lastCursor string // the cursor of the last page read
 	done       bool
+	maxPages   int // stop after this many pages; 0: no limit
 }
 
 // read lists a section page by page, newest first, feeding the scanner, until
@@ -301,7 +302,8 @@ func (p *pass) read(ctx context.Context, s *section, deadline time.Time, top boo
 		// section, as GitHub's scripts do, rather than on the first such
 		// delivery: delivered_at follows the list order only roughly (a
 		// throttled delivery is listed by id, not by when it went out).
-		s.done = len(page) == 0 || next == "" || page[len(page)-1].DeliveredAt.Before(s.to) || page[len(page)-1].ID < s.below
+		s.done = len(page) == 0 || next == "" || page[len(page)-1].DeliveredAt.Before(s.to) || page[len(page)-1].ID < s.below ||
+			(s.maxPages > 0 && s.pages >= s.maxPages)
 		s.cursor = next
 	}
 	return nil
@@ -446,9 +448,10 @@ func listPage(ctx context.Context, client *github.Client, t Target, cursor strin
 // readNewest reads the deliveries added since the run's last read: with
 // overlap, down to the window's end minus the overlap, so that what GitHub
 // listed late is read too, and what this run read before is skipped by id;
-// without, only down to the newest delivery already read (a quick look).
+// without, only the newest page, down to the newest delivery already read (a
+// quick look at how the latest redeliveries went).
 func (p *pass) readNewest(ctx context.Context, overlap bool) error {
-	s := section{below: p.sc.topID + 1}
+	s := section{below: p.sc.topID + 1, maxPages: 1}
 	if overlap {
 		s = section{to: p.res.Until.Add(-Overlap)}
 	}

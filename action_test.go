@@ -378,3 +378,49 @@ func TestActionSummaryGolden(t *testing.T) {
 		t.Errorf("summary differs from %s (-want +got):\n%s", golden, diff)
 	}
 }
+
+// TestActionSummaryReceiverDown pins what a person sees during an outage:
+// the receiver's state in the headline, a warning with when it went down and
+// how many GUIDs wait, the timeline, an annotation, and the failure
+// notification's receiver object; and that only the probe was sent.
+func TestActionSummaryReceiverDown(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	hook := targets[1].hook
+	h.fake.SetReceiver(func(fakegithub.Delivery, int) (string, int) { return "Invalid HTTP Response: 502", 502 })
+	h.fake.SetVariable("acme", "ops", "REDELIVER_ORG_ACME_HOOK_77", strconv.FormatInt(start.Add(-6*time.Hour).UnixMilli(), 10))
+	h.add(hook, "00000000-0000-0000-0000-000000000000", 330, false, true)
+	for i := range 12 {
+		h.add(hook, fmt.Sprintf("%08d-1111-1111-1111-111111111111", i), 150-i*10, false, false)
+	}
+	r := h.run(with(targets[1].inputs, "dispatch-event-type", "webhook-deliveries-failed"))
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.log)
+	}
+	if n := len(h.fake.Redeliveries()); n != 1 {
+		t.Errorf("%d redeliveries into a receiver that is down, want 1 (the probe)", n)
+	}
+	if r.outputs["waiting"] != "12" || r.outputs["remaining"] != "12" || r.outputs["gave-up"] != "0" {
+		t.Errorf("outputs %v, want all 12 waiting (the probe's GUID failed again), none given up", r.outputs)
+	}
+	if strings.Count(r.log, "::warning::") != 1 || !strings.Contains(r.log, "receiver down since 2026-11-21 03:30:00 UTC, 12 GUIDs waiting") {
+		t.Errorf("no annotation saying the receiver is down:\n%s", r.log)
+	}
+	ds := h.fake.Dispatches()
+	if len(ds) != 1 || !strings.Contains(string(ds[0].ClientPayload), `"summary":"receiver down since 2026-11-21T03:30:00Z, 12 GUIDs waiting"`) {
+		t.Errorf("dispatches %d, want one whose payload says the receiver is down: %s", len(ds), ds)
+	}
+	golden := "testdata/summary-receiver-down.golden.md"
+	if *update {
+		if err := os.WriteFile(golden, []byte(r.summary), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), r.summary); diff != "" {
+		t.Errorf("summary differs from %s (-want +got):\n%s", golden, diff)
+	}
+}

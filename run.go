@@ -268,7 +268,10 @@ func warnOutcomes(log logger, res *redeliver.Result) {
 		log.Warningf("%s: receiver down since %s, %d GUIDs waiting (%s)", res.Target, stamp(rc.Since), res.Waiting(), rc.How)
 	}
 	for _, o := range redeliver.Outcomes() {
-		if n := res.Count(o); n > 0 && o.NeedsAttention() && o != redeliver.Waiting {
+		if o == redeliver.Waiting || (o == redeliver.FailedAgain && res.Receiver.State == redeliver.ReceiverDown) {
+			continue // said above: the probe, and what waits for the receiver
+		}
+		if n := res.Count(o); n > 0 && o.NeedsAttention() {
 			log.Warningf("%s: %d GUIDs %s", res.Target, n, o.Describe())
 		}
 	}
@@ -277,7 +280,7 @@ func warnOutcomes(log logger, res *redeliver.Result) {
 	}
 	for _, f := range res.Failures {
 		if !f.Outcome.Sent() {
-			log.Infof("%s %s (delivery %d, %s, %d attempts): %s %s", f.GUID, f.EventName(), f.Latest.ID, stamp(f.Latest.DeliveredAt), f.Attempts, f.Outcome, f.Detail)
+			log.Infof("%s %s (delivery %d, %s, %d attempts): %s %s", f.GUID, f.EventName(), f.Failed.ID, stamp(f.Failed.DeliveredAt), f.FailedAttempts(), f.Outcome, f.Detail)
 		}
 	}
 }

@@ -130,8 +130,20 @@ func (r *Result) Count(o Outcome) int {
 	return n
 }
 
-// Waiting returns how many GUIDs wait for the receiver.
-func (r *Result) Waiting() int { return r.Count(Waiting) }
+// Waiting returns how many GUIDs wait for the receiver: while it is down,
+// every GUID still in play.
+func (r *Result) Waiting() int {
+	if r.Receiver.State != ReceiverDown {
+		return 0
+	}
+	n := 0
+	for _, f := range r.Failures {
+		if f.Outcome.Remaining() {
+			n++
+		}
+	}
+	return n
+}
 
 // pass is one run over one webhook.
 type pass struct {

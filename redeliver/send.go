@@ -122,7 +122,7 @@ func (p *pass) redeliver(ctx context.Context) error {
 			if since, down := p.wentDown(); down {
 				p.spans = append(p.spans, checkpoint.Span{Since: since})
 				res.Receiver = Receiver{State: ReceiverDown, Since: since, How: fmt.Sprintf("%d redeliveries in a row failed and no original delivery succeeded meanwhile", downAfter)}
-				p.warn(fmt.Sprintf("%s: the receiver went down during the run (failing since %s); %d GUIDs wait for it", o.Target, stamp(since), len(todo)-i-1))
+				p.logf("the receiver went down during the run (failing since %s)", stamp(since))
 				markRest(todo[i+1:], Waiting)
 				return nil
 			}
@@ -160,7 +160,7 @@ func (p *pass) probe(ctx context.Context, todo []*Failure, open int) ([]*Failure
 		since := p.spans[open].Since
 		res.Receiver = Receiver{State: ReceiverDown, Since: since, How: how}
 		markRest(todo, Waiting)
-		p.warn(fmt.Sprintf("%s: receiver down since %s, %d GUIDs waiting: %s. The first run that finds it up redelivers them, oldest first.", p.o.Target, stamp(since), len(todo)+1, how))
+		p.logf("receiver down since %s: %s", stamp(since), how)
 	}
 	provisional := open < 0
 	if provisional {

@@ -51,6 +51,7 @@ func (r *Run) Totals() Totals {
 			continue
 		}
 		t.Scanned += h.Result.Scanned
+		t.Waiting += h.Result.Waiting()
 		t.Failed += len(h.Result.Failures)
 		for _, f := range h.Result.Failures {
 			switch o := f.Outcome; {
@@ -64,8 +65,6 @@ func (r *Run) Totals() Totals {
 				t.GaveUp++
 			case o == redeliver.Expired:
 				t.Expired++
-			case o == redeliver.Waiting:
-				t.Waiting++
 			}
 			if f.Outcome.Remaining() {
 				t.Remaining++
@@ -190,7 +189,7 @@ func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
 		fmt.Fprintf(b, "> [!CAUTION]\n> %s\n\n", esc(errText(h.Err)))
 	}
 	if rc := res.Receiver; rc.State == redeliver.ReceiverDown {
-		fmt.Fprintf(b, "> [!WARNING]\n> **Receiver down since %s UTC, %s waiting.** %s. The first run that finds it up redelivers them, oldest first.\n\n", day(rc.Since), plural(res.Waiting(), "GUID"), esc(rc.How))
+		fmt.Fprintf(b, "> [!WARNING]\n> **Receiver down since %s UTC, %s waiting.** %s. The first run that finds it up redelivers them, oldest first.\n\n", day(rc.Since), plural(res.Waiting(), "GUID"), esc(sentence(rc.How)))
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(b, "> [!WARNING]\n> %s\n\n", esc(n))
@@ -273,7 +272,7 @@ func headline(dryRun bool, h Hook, c map[redeliver.Outcome]int) string {
 	case dryRun:
 		return fmt.Sprintf("🔎 **Dry run:** %d GUIDs would be redelivered. Nothing was redelivered and the checkpoint was not changed.", c[redeliver.WouldRedeliver])
 	case res.Receiver.State == redeliver.ReceiverDown:
-		return fmt.Sprintf("🔴 **Receiver down since %s UTC: %d GUIDs waiting.**", day(res.Receiver.Since), c[redeliver.Waiting])
+		return fmt.Sprintf("🔴 **Receiver down since %s UTC: %s waiting.**", day(res.Receiver.Since), plural(res.Waiting(), "GUID"))
 	case len(res.Failures) == 0:
 		return "✅ **No failed deliveries.**"
 	case remaining(c) > 0:
@@ -350,6 +349,14 @@ func thousands(n int) string {
 func esc(s string) string {
 	r := strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;", "`", "'")
 	return r.Replace(s)
+}
+
+// sentence starts s with a capital letter.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func times(n int) string {

@@ -364,19 +364,7 @@ func TestActionSummaryGolden(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.log)
 	}
-	golden := "testdata/summary.golden.md"
-	if *update {
-		if err := os.WriteFile(golden, []byte(r.summary), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), r.summary); diff != "" {
-		t.Errorf("summary differs from %s (-want +got):\n%s", golden, diff)
-	}
+	checkGolden(t, "testdata/summary.golden.md", r.summary)
 }
 
 // TestActionSummaryReceiverDown pins what a person sees during an outage:
@@ -410,9 +398,15 @@ func TestActionSummaryReceiverDown(t *testing.T) {
 	if len(ds) != 1 || !strings.Contains(string(ds[0].ClientPayload), `"summary":"receiver down since 2026-11-21T03:30:00Z, 12 GUIDs waiting"`) {
 		t.Errorf("dispatches %d, want one whose payload says the receiver is down: %s", len(ds), ds)
 	}
-	golden := "testdata/summary-receiver-down.golden.md"
+	checkGolden(t, "testdata/summary-receiver-down.golden.md", r.summary)
+}
+
+// checkGolden compares got with a golden file, rewriting it first with
+// -update.
+func checkGolden(t *testing.T, golden, got string) {
+	t.Helper()
 	if *update {
-		if err := os.WriteFile(golden, []byte(r.summary), 0o644); err != nil {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -420,7 +414,7 @@ func TestActionSummaryReceiverDown(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
-	if diff := cmp.Diff(string(want), r.summary); diff != "" {
+	if diff := cmp.Diff(string(want), got); diff != "" {
 		t.Errorf("summary differs from %s (-want +got):\n%s", golden, diff)
 	}
 }

@@ -102,20 +102,16 @@ func counts(res *redeliver.Result) map[redeliver.Outcome]int {
 	return c
 }
 
-func sent(c map[redeliver.Outcome]int) int {
-	n := 0
-	for o, k := range c {
-		if o.Sent() {
-			n += k
-		}
-	}
-	return n
-}
+// sent counts the GUIDs GitHub redelivered.
+func sent(c map[redeliver.Outcome]int) int { return sum(c, redeliver.Outcome.Sent) }
 
-func remaining(c map[redeliver.Outcome]int) int {
+// remaining counts the GUIDs left in play.
+func remaining(c map[redeliver.Outcome]int) int { return sum(c, redeliver.Outcome.Remaining) }
+
+func sum(c map[redeliver.Outcome]int, is func(redeliver.Outcome) bool) int {
 	n := 0
 	for o, k := range c {
-		if o.Remaining() {
+		if is(o) {
 			n += k
 		}
 	}

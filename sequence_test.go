@@ -237,7 +237,22 @@ func checkPromises(t *testing.T, deliveries []fakegithub.Delivery, perRun [][]fa
 // after four runs).
 func TestSequenceTwoDayOutage(t *testing.T) {
 	t.Parallel()
+	for _, maxAttempts := range []string{"", "2"} {
+		t.Run("max-attempts="+maxAttempts, func(t *testing.T) {
+			t.Parallel()
+			twoDayOutage(t, maxAttempts)
+		})
+	}
+}
+
+// twoDayOutage runs the outage with max-attempts as given ("" for the
+// default). With 2, each probe leaves a GUID at two failed attempts: only
+// not counting what failed while the receiver was down keeps them.
+func twoDayOutage(t *testing.T, maxAttempts string) {
 	s := newSequence(t, 1, fakegithub.Faults{VisibilityLag: 5 * time.Second})
+	if maxAttempts != "" {
+		s.inputs["max-attempts"] = maxAttempts
+	}
 	s.every, s.failing = 2*time.Minute, 0.01
 	downFrom, downTo := start.Add(9*time.Hour), start.Add(57*time.Hour)
 	s.down = func(at time.Time) bool { return !at.Before(downFrom) && at.Before(downTo) }
@@ -254,7 +269,7 @@ func TestSequenceTwoDayOutage(t *testing.T) {
 			t.Errorf("run at %s during the outage: receiver %s, %s waiting; want it reported down", st.at, st.receiver, st.waiting)
 		}
 	}
-	list, bound := s.report("two-day outage, a run every 6 hours")
+	list, bound := s.report("two-day outage, a run every 6 hours, max-attempts " + maxAttempts)
 	failed, lost, doubled := s.promises()
 	t.Logf("%d GUIDs failed, %d lost, %d doubled", failed, lost, doubled)
 	if failed < 1000 {

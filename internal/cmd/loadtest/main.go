@@ -755,7 +755,7 @@ func (r *report) printRuns(row func(...string)) {
 		}
 		return fmt.Sprintf(format+" (%s–%s)", m, fmt.Sprintf(format, lo), fmt.Sprintf(format, hi))
 	}
-	row(fmt.Sprintf("the action, %d runs: median (range)", len(r.runs)), "", "", "")
+	row("the action, "+runsOf(len(r.runs)), "", "", "")
 	row("  wall time", show(aWall, "%.2f s"), "", "")
 	row("  CPU time (user+sys)", show(aCPU, "%.2f s"), "", "")
 	row("  peak RSS", show(aRSS, "%.1f MiB"), "", "")
@@ -768,27 +768,32 @@ func (r *report) printRuns(row func(...string)) {
 	if len(r.scripts) == 0 {
 		return
 	}
-	row(fmt.Sprintf("GitHub's script (node, octokit), %d runs", len(r.scripts)), "", "", "")
+	row("GitHub's script (node, octokit), "+runsOf(len(r.scripts)), "", "", "")
 	row("  wall time", show(sWall, "%.2f s"), "", "")
 	row("  CPU time (user+sys)", show(sCPU, "%.2f s"), "", "")
 	row("  peak RSS", show(sRSS, "%.1f MiB"), "", "")
 	rd = r.scripts[0].redelivered
 	row("  redelivered", fmt.Sprintf("%d requests, %d GUIDs, %d wrong ids", rd.requests, rd.guids, rd.wrong), "", "")
 	// The margin: medians, and the least of the runs (the script's best
-	// against the action's worst).
-	ratio := func(script, action []float64) string {
-		ms, los, _ := spread(script)
-		ma, _, hia := spread(action)
-		return fmt.Sprintf("%.1fx (least %.1fx)", ms/ma, los/hia)
+	// against the action's worst), which must meet the target.
+	margin := func(what string, script, action []float64, target float64) {
+		ms, leastS, _ := spread(script)
+		ma, _, mostA := spread(action)
+		row("  "+what, fmt.Sprintf("%.1fx (least %.1fx)", ms/ma, leastS/mostA), fmt.Sprintf("target %gx", target), okStr(leastS/mostA >= target))
 	}
 	row("the action's margin over the script", "", "", "")
-	row("  CPU time", ratio(sCPU, aCPU), "target 10x", okStr(spreadMin(sCPU)/spreadMax(aCPU) >= 10))
-	row("  peak RSS", ratio(sRSS, aRSS), "target 5x", okStr(spreadMin(sRSS)/spreadMax(aRSS) >= 5))
+	margin("CPU time", sCPU, aCPU, 10)
+	margin("peak RSS", sRSS, aRSS, 5)
 	row("", "", "")
 }
 
-func spreadMin(xs []float64) float64 { _, lo, _ := spread(xs); return lo }
-func spreadMax(xs []float64) float64 { _, _, hi := spread(xs); return hi }
+// runsOf says how many runs a figure comes from.
+func runsOf(n int) string {
+	if n == 1 {
+		return "1 run"
+	}
+	return fmt.Sprintf("%d runs: median (range)", n)
+}
 
 func okStr(b bool) string {
 	if b {

@@ -1,9 +1,9 @@
 package redeliver
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"runtime"
 	"strconv"
 	"testing"
@@ -12,120 +12,100 @@ import (
 	"github.com/google/go-github/v62/github"
 )
 
-// The scan benchmarks decode pages of GitHub's JSON from testdata. Run them
-// with go test ./redeliver -run '^$' -bench . -benchmem; CI runs each once
+// The benchmarks read a page of GitHub's JSON from testdata. Run them with
+// go test ./redeliver -run '^$' -bench . -benchmem; CI runs each once
 // (-benchtime=1x) so that they keep compiling and working.
 
-// perDelivery reports the benchmark's time and allocations per delivery.
+// perDelivery reports the benchmark's time per delivery.
 func perDelivery(b *testing.B, deliveriesPerOp int) {
 	b.Helper()
 	n := float64(b.N * deliveriesPerOp)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/delivery")
 }
 
-func BenchmarkDecodePage(b *testing.B) {
-	raw := readTestPage(b)
-	for _, dec := range []struct {
-		name   string
-		decode func([]byte) ([]Delivery, error)
-	}{
-		{"decoder=decode.go", decodePage},
-		{"decoder=encoding-json", stdDecode}, // what decode.go replaced
-	} {
-		b.Run(dec.name, func(b *testing.B) {
-			b.SetBytes(int64(len(raw)))
-			b.ReportAllocs()
-			for b.Loop() {
-				page, err := dec.decode(raw)
-				if err != nil || len(page) != 100 {
-					b.Fatalf("decoded %d deliveries: %v", len(page), err)
-				}
-			}
-			perDelivery(b, 100)
-		})
+// decodeTestPage decodes the testdata page as go-github does.
+func decodeTestPage(b *testing.B) []Delivery {
+	b.Helper()
+	var hds []*github.HookDelivery
+	if err := json.Unmarshal(readTestPage(b), &hds); err != nil {
+		b.Fatal(err)
 	}
+	return fromHookDeliveries(hds)
 }
 
-// BenchmarkScan is the CPU cost of listing minus the network: decode a page
-// and group its deliveries by GUID. The same page is fed again and again, so
+// BenchmarkScan is the pass's own work per delivery: grouping by GUID,
+// over a page decoded beforehand. The same page is fed again and again, so
 // the scanner keeps meeting the same GUIDs, as it does with redeliveries.
 func BenchmarkScan(b *testing.B) {
-	raw := readTestPage(b)
-	b.SetBytes(int64(len(raw)))
+	page := decodeTestPage(b)
 	b.ReportAllocs()
-	d := &pageDecoder{strs: make(map[string]string)}
 	sc := newScanner(time.Time{})
 	for b.Loop() {
-		d.buf = raw
-		page, err := d.decode()
-		if err != nil {
-			b.Fatal(err)
-		}
 		for i := range page {
 			sc.add(&page[i])
 		}
 	}
-	perDelivery(b, 100)
+	perDelivery(b, len(page))
 	if len(sc.failures()) == 0 {
 		b.Fatal("no failures found")
 	}
 }
 
-// BenchmarkReadPage adds HTTP on loopback and go-github: readPage against a
-// server that answers every request with the testdata page. The server runs
-// in the same process, so its CPU time counts too; the load test
-// (go run . --loadtest, see the README) measures the client alone.
-func BenchmarkReadPage(b *testing.B) {
+// BenchmarkListPage is listing one page through go-github: the request,
+// HTTP on loopback, decoding and conversion, against a server that answers
+// every request with the testdata page. The server runs in the same
+// process, so its CPU time counts too; the load test (see the README)
+// measures the client alone.
+func BenchmarkListPage(b *testing.B) {
 	raw := readTestPage(b)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v3/orgs/acme/hooks/1/deliveries", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
 		_, _ = w.Write(raw)
-	}))
+	})
+	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	c := github.NewClient(srv.Client())
-	c.BaseURL, _ = url.Parse(srv.URL + "/")
+	c, err := github.NewClient(srv.Client()).WithEnterpriseURLs(srv.URL, srv.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	target := Target{Org: "acme", HookID: 1}
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	for b.Loop() {
-		req, err := c.NewRequest(http.MethodGet, "orgs/acme/hooks/1/deliveries?per_page=100", nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		page, _, err := readPage(b.Context(), c, req)
-		if err != nil || len(page) != 100 {
-			b.Fatalf("read %d deliveries: %v", len(page), err)
+		page, _, _, err := listPage(b.Context(), c, target, "")
+		if err != nil || len(page) != PageSize {
+			b.Fatalf("listed %d deliveries: %v", len(page), err)
 		}
 	}
-	perDelivery(b, 100)
+	perDelivery(b, PageSize)
 }
 
-// synthPages calls fn with n deliveries as pages of GitHub's JSON, newest
-// first: failed GUIDs whose only attempt failed, spread evenly; one event in
-// a hundred that failed and was redelivered successfully 50 deliveries
-// later; the rest delivered the first time.
-func synthPages(n, failed int, fn func(page []byte)) {
+// synthPages calls fn with n deliveries in pages, newest first, as listing
+// returns them: failed GUIDs whose only attempt failed, spread evenly; one
+// event in a hundred that failed and was redelivered successfully 50
+// deliveries later; the rest delivered the first time. Each GUID is a
+// string of its own, as decoding makes it; the page is reused.
+func synthPages(n, failed int, fn func(page []Delivery)) {
 	start := time.Date(2026, 11, 20, 6, 0, 0, 0, time.UTC)
 	failStep := n / failed
-	buf := make([]byte, 0, 32<<10)
+	buf := make([]byte, 0, 36)
 	hex := func(b []byte, v, width int) []byte {
 		for shift := 4 * (width - 1); shift >= 0; shift -= 4 {
 			b = append(b, "0123456789abcdef"[v>>shift&0xf])
 		}
 		return b
 	}
-	guid := func(b []byte, i int) []byte {
-		b = append(b, '"')
-		b = hex(b, i/7, 8)
-		b = append(b, "-0000-4000-8000-"...)
-		return append(hex(b, i, 12), '"')
+	guid := func(i int) string {
+		buf = hex(buf[:0], i/7, 8)
+		buf = append(buf, "-0000-4000-8000-"...)
+		return string(hex(buf, i, 12))
 	}
+	page := make([]Delivery, 0, PageSize)
 	for first := 0; first < n; first += PageSize {
-		buf = append(buf[:0], '[')
+		page = page[:0]
 		for i := first; i < min(first+PageSize, n); i++ {
-			if i > first {
-				buf = append(buf, ',')
-			}
 			g, redelivery, status, code := i, false, "OK", 200
 			switch {
 			case i%failStep == 0:
@@ -135,27 +115,23 @@ func synthPages(n, failed int, fn func(page []byte)) {
 			case i%100 == 51: // the failed original of the one above
 				status, code = "timed out", 0
 			}
-			buf = append(buf, `{"id":`...)
-			buf = strconv.AppendInt(buf, 3804004623172239366+int64(n-i), 10)
-			buf = append(buf, `,"guid":`...)
-			buf = guid(buf, g)
-			buf = append(buf, `,"delivered_at":"`...)
-			buf = start.Add(-time.Duration(i)*time.Second).AppendFormat(buf, "2006-01-02T15:04:05Z")
-			buf = append(buf, `","redelivery":`...)
-			buf = strconv.AppendBool(buf, redelivery)
-			buf = append(buf, `,"duration":0.31,"status":"`...)
-			buf = append(buf, status...)
-			buf = append(buf, `","status_code":`...)
-			buf = strconv.AppendInt(buf, int64(code), 10)
-			buf = append(buf, `,"event":"push","action":null,"installation_id":42,"repository_id":7,"throttled_at":null}`...)
+			page = append(page, Delivery{
+				ID:          3804004623172239366 + int64(n-i),
+				GUID:        guid(g),
+				DeliveredAt: start.Add(-time.Duration(i) * time.Second),
+				Redelivery:  redelivery,
+				Status:      status,
+				StatusCode:  code,
+				Event:       "push",
+			})
 		}
-		fn(append(buf, ']'))
+		fn(page)
 	}
 }
 
-// scanPeak decodes and scans n synthetic deliveries and returns the scanner
-// and the largest live heap seen (after a GC every 100 pages) above what was
-// live before.
+// scanPeak scans n synthetic deliveries and returns the scanner and the
+// largest live heap seen (after a GC every 100 pages) above what was live
+// before.
 func scanPeak(t *testing.T, n, failed int) (sc *scanner, peak uint64) {
 	t.Helper()
 	var ms runtime.MemStats
@@ -163,14 +139,8 @@ func scanPeak(t *testing.T, n, failed int) (sc *scanner, peak uint64) {
 	runtime.ReadMemStats(&ms)
 	base := ms.HeapAlloc
 	sc = newScanner(time.Time{})
-	d := &pageDecoder{strs: make(map[string]string)}
 	pages := 0
-	synthPages(n, failed, func(raw []byte) {
-		d.buf = raw
-		page, err := d.decode()
-		if err != nil {
-			t.Fatal(err)
-		}
+	synthPages(n, failed, func(page []Delivery) {
 		for i := range page {
 			sc.add(&page[i])
 		}

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
 
@@ -439,23 +438,6 @@ func (p *pass) upByTraffic() bool {
 	return live.ID != 0 && live.OK() && !live.DeliveredAt.Before(p.res.Until.Add(-freshTraffic))
 }
 
-// listPage reads one page of deliveries.
-func listPage(ctx context.Context, client *github.Client, t Target, cursor string) (page []Delivery, next string, date time.Time, err error) {
-	u := t.deliveriesPath() + fmt.Sprintf("?per_page=%d", PageSize)
-	if cursor != "" {
-		u += "&cursor=" + url.QueryEscape(cursor)
-	}
-	req, err := client.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		return nil, "", time.Time{}, err
-	}
-	page, resp, err := readPage(ctx, client, req)
-	if err != nil {
-		return nil, "", time.Time{}, err
-	}
-	date, _ = http.ParseTime(resp.Header.Get("Date"))
-	return page, resp.Cursor, date, nil
-}
 
 // readNewest reads the deliveries added since the run's last read: with
 // overlap, down to the window's end minus the overlap, so that what GitHub

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/google/go-github/v62/github"
 
@@ -39,16 +38,6 @@ func (t Target) String() string {
 		return fmt.Sprintf("repository %s/%s webhook %d", t.Owner, t.Repo, t.HookID)
 	}
 	return "GitHub App webhook"
-}
-
-func (t Target) deliveriesPath() string {
-	switch t.Kind() {
-	case "org":
-		return fmt.Sprintf("orgs/%s/hooks/%d/deliveries", url.PathEscape(t.Org), t.HookID)
-	case "repo":
-		return fmt.Sprintf("repos/%s/%s/hooks/%d/deliveries", url.PathEscape(t.Owner), url.PathEscape(t.Repo), t.HookID)
-	}
-	return "app/hook/deliveries"
 }
 
 // redeliver asks GitHub to redeliver one delivery. GitHub answers 202

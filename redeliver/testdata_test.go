@@ -21,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite testdata/deliveries/page-100.js
 // null and set.
 var pagePath = filepath.Join("..", "testdata", "deliveries", "page-100.json")
 
-// readPage returns the committed page, regenerating it first with -update.
+// readTestPage returns the committed page, regenerating it first with -update.
 func readTestPage(t testing.TB) []byte {
 	t.Helper()
 	if *update {
@@ -31,7 +31,7 @@ func readTestPage(t testing.TB) []byte {
 	}
 	b, err := os.ReadFile(pagePath)
 	if err != nil {
-		t.Fatalf("%v (run go test ./redeliver -run TestTestdataPage -update to create it)", err)
+		t.Fatalf("%v (run go test ./redeliver -run TestListPageIDs -update to create it)", err)
 	}
 	return b
 }

@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// The action is not started by this process but by a small one, this
-// command re-executed with launchFlag, which starts the action, waits for
-// it and reports its rusage.
+// The action (and GitHub's script, when it is compared) is not started by
+// this process but by a small one, this command re-executed with
+// launchFlag, which starts it, waits for it and reports its rusage.
 //
 // Why: Linux's ru_maxrss of a process counts the peak RSS of the memory it
 // replaced at exec. Go starts children with vfork (CLONE_VM), so that memory
@@ -26,19 +26,19 @@ import (
 // which the action's figure means nothing.
 const launchFlag = "-launch-and-measure"
 
-// launch runs in the launcher: it starts bin with the launcher's environment
-// and standard files, and writes to file descriptor 3 a line "pid
+// launch runs in the launcher: it starts bin with args, the launcher's
+// environment and standard files, and writes to file descriptor 3 a line "pid
 // start-unix-nanos" once bin has started and a line "exit-code
 // end-unix-nanos cpu-nanos maxrss-bytes launcher-hwm-bytes" once it has
 // exited.
-func launch(bin string) int {
+func launch(bin string, args []string) int {
 	ctrl := os.NewFile(3, "control")
 	if ctrl == nil {
 		fmt.Fprintln(os.Stderr, "loadtest: the launcher needs file descriptor 3")
 		return 2
 	}
 	floor := procHWM(os.Getpid())
-	cmd := exec.Command(bin)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr // the action writes to the parent's pipes directly
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -71,14 +71,14 @@ type launched struct {
 	launcherRSS int64
 }
 
-// startLauncher prepares a launcher for bin with env; set its Stdout and
-// Stderr, then call start.
-func startLauncher(ctx context.Context, bin string, env []string) (*launcher, error) {
+// startLauncher prepares a launcher for bin with args and env; set its
+// Stdout and Stderr, then call start.
+func startLauncher(ctx context.Context, env []string, bin string, args ...string) (*launcher, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, self, launchFlag, bin)
+	cmd := exec.CommandContext(ctx, self, append([]string{launchFlag, bin}, args...)...)
 	cmd.Env = env
 	return &launcher{cmd: cmd}, nil
 }

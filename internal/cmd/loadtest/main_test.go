@@ -40,6 +40,7 @@ func TestLoadtest(t *testing.T) {
 		{"steady state", nil},
 		{"first run", []string{"-first-run"}},
 		{"dry run", []string{"-dry-run"}},
+		{"repeated", []string{"-runs", "2"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			o, err := parseOptions(append([]string{"-deliveries", "2000", "-failed", "40", "-startup-runs", "1", "-binary", bin}, tt.args...), io.Discard)
@@ -65,11 +66,40 @@ func TestLoadtest(t *testing.T) {
 	}
 }
 
+func TestParseOptionsScript(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"-script", "x.js", "-first-run"},
+		{"-script", "x.js", "-dry-run"},
+		{"-runs", "0"},
+	} {
+		if _, err := parseOptions(args, io.Discard); err == nil {
+			t.Errorf("parseOptions(%q) accepted it", args)
+		}
+	}
+}
+
+func TestSpread(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		xs          []float64
+		med, lo, hi float64
+	}{
+		{[]float64{3}, 3, 3, 3},
+		{[]float64{5, 1, 3}, 3, 1, 5},
+		{[]float64{4, 1, 2, 8}, 3, 1, 8},
+	} {
+		if med, lo, hi := spread(tt.xs); med != tt.med || lo != tt.lo || hi != tt.hi {
+			t.Errorf("spread(%v) = %v, %v, %v; want %v, %v, %v", tt.xs, med, lo, hi, tt.med, tt.lo, tt.hi)
+		}
+	}
+}
+
 // TestMain lets the test binary serve as the launcher (see launch.go), as
 // the command does.
 func TestMain(m *testing.M) {
-	if len(os.Args) == 3 && os.Args[1] == launchFlag {
-		os.Exit(launch(os.Args[2]))
+	if len(os.Args) >= 3 && os.Args[1] == launchFlag {
+		os.Exit(launch(os.Args[2], os.Args[3:]))
 	}
 	os.Exit(m.Run())
 }

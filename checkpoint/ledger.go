@@ -41,6 +41,9 @@ type Ledger struct {
 	Down []Span
 	// GUIDs are the failed GUIDs still in play, oldest first.
 	GUIDs []Entry
+	// Uncarried counts the GUIDs in play that did not fit (see From), for
+	// reports: a run finds them again by reading.
+	Uncarried int
 }
 
 // Gap is an unread part of the list: the deliveries with an id below Below and
@@ -118,6 +121,7 @@ type ledgerJSON struct {
 	Gaps   []gapJSON  `json:"gaps,omitempty"`
 	Down   [][2]int64 `json:"down,omitempty"`
 	GUIDs  [][]any    `json:"g,omitempty"`
+	N      int        `json:"n,omitempty"` // Uncarried
 }
 
 type gapJSON struct {
@@ -159,13 +163,14 @@ func (l *Ledger) Fit(cp time.Time) int {
 			}
 		}
 		dropped += len(l.GUIDs) - keep
+		l.Uncarried += len(l.GUIDs) - keep
 		l.GUIDs = l.GUIDs[:keep]
 	}
 }
 
 // Encode returns the stored form of l for checkpoint cp.
 func (l *Ledger) Encode(cp time.Time) string {
-	j := ledgerJSON{V: 1, CP: cp.Truncate(time.Second).UnixMilli(), Listed: unix(l.Listed), From: unix(l.From)}
+	j := ledgerJSON{V: 1, CP: cp.Truncate(time.Second).UnixMilli(), Listed: unix(l.Listed), From: unix(l.From), N: l.Uncarried}
 	for _, g := range l.Gaps {
 		j.Gaps = append(j.Gaps, gapJSON{Cursor: g.Cursor, Below: g.Below, To: unix(g.To)})
 	}
@@ -211,7 +216,7 @@ func ParseLedger(s string, cp time.Time) (*Ledger, error) {
 	if j.CP != cp.UnixMilli() {
 		return nil, nil
 	}
-	l := &Ledger{Listed: fromUnix(j.Listed), From: fromUnix(j.From)}
+	l := &Ledger{Listed: fromUnix(j.Listed), From: fromUnix(j.From), Uncarried: j.N}
 	if l.Listed.IsZero() {
 		return nil, fmt.Errorf("parse ledger: no listed time")
 	}

@@ -42,6 +42,7 @@ func (p *pass) next() checkpoint.State {
 		if f := p.w.ledger.From; !f.IsZero() && (l.From.IsZero() || f.Before(l.From)) {
 			l.From = f
 		}
+		l.Uncarried = p.w.ledger.Uncarried
 	}
 	if l.Listed.IsZero() {
 		l.Listed = res.Until
@@ -104,7 +105,8 @@ func (p *pass) next() checkpoint.State {
 	}
 	if l != nil {
 		res.Dropped = l.Fit(cp)
-		res.InLedger = len(l.GUIDs)
+		// Those dropped now are among res.Failures already.
+		res.InLedger, res.Uncarried = len(l.GUIDs), l.Uncarried-res.Dropped
 		if res.Dropped > 0 {
 			p.warn(fmt.Sprintf("%s: %d GUIDs in play did not fit in the ledger (at most %d bytes); the next run finds them by reading back to %s", p.o.Target, res.Dropped, checkpoint.MaxLedgerSize, stamp(l.From)))
 		}

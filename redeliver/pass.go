@@ -111,9 +111,11 @@ type Result struct {
 	Redeliveries int
 	// Saved is the checkpoint written; zero if none was.
 	Saved time.Time
-	// InLedger counts the GUIDs the ledger carries to the next run;
-	// Dropped those that did not fit (the next run finds them by reading).
-	InLedger, Dropped int
+	// InLedger counts the GUIDs the ledger carries to the next run and
+	// Dropped those of this run's that did not fit; Uncarried counts the
+	// GUIDs in play that earlier runs could not carry and this run did not
+	// read (the first run that finds the receiver up reads them).
+	InLedger, Dropped, Uncarried int
 	// Notes are warnings worth showing next to the numbers.
 	Notes []string
 }
@@ -130,12 +132,12 @@ func (r *Result) Count(o Outcome) int {
 }
 
 // Waiting returns how many GUIDs wait for the receiver: while it is down,
-// every GUID still in play.
+// every GUID still in play, those the ledger could not carry included.
 func (r *Result) Waiting() int {
 	if r.Receiver.State != ReceiverDown {
 		return 0
 	}
-	n := 0
+	n := r.Uncarried
 	for _, f := range r.Failures {
 		if f.Outcome.Remaining() {
 			n++

@@ -104,9 +104,13 @@ func (l *Ledger) AddGap(g Gap) {
 	l.Gaps = append(l.Gaps, g)
 	slices.SortFunc(l.Gaps, func(a, b Gap) int { return b.To.Compare(a.To) }) // newest first
 	for len(l.Gaps) > maxGaps {
-		// Read the newest range's cursor down to the next one's end: the
-		// part between them is read twice, never skipped.
-		l.Gaps[1].Cursor, l.Gaps[1].Below = l.Gaps[0].Cursor, l.Gaps[0].Below
+		// Read from the higher of the two cursors down to the older end:
+		// the part between them is read twice, never skipped. The newer
+		// range by end is not always the higher: a merged range keeps its
+		// cursor and takes an older end.
+		if l.Gaps[0].Below > l.Gaps[1].Below {
+			l.Gaps[1].Cursor, l.Gaps[1].Below = l.Gaps[0].Cursor, l.Gaps[0].Below
+		}
 		l.Gaps = l.Gaps[1:]
 	}
 }

@@ -54,6 +54,19 @@ func (s *Server) Variable(owner, repo, name string) (string, bool) {
 	return v.value, true
 }
 
+// DeleteVariable removes a repository's Actions variable, for test setup; it
+// reports whether the variable existed.
+func (s *Server) DeleteVariable(owner, repo, name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	vars := s.variables[repoKey(owner, repo)]
+	if vars[strings.ToUpper(name)] == nil {
+		return false
+	}
+	delete(vars, strings.ToUpper(name))
+	return true
+}
+
 func (s *Server) repoVariables(owner, repo string) map[string]*variable {
 	k := repoKey(owner, repo)
 	vars := s.variables[k]

@@ -57,6 +57,22 @@ func TestVariablesLifecycle(t *testing.T) {
 	}
 }
 
+func TestDeleteVariable(t *testing.T) {
+	t.Parallel()
+	s, _ := newServer(t, Options{})
+	c := newClient(t, s, addToken(s, "ghp_repo", Credential{Kind: "classic", Scopes: []string{"repo"}}))
+	s.SetVariable("acme", "api", "CP_STATE", "x")
+	if !s.DeleteVariable("ACME", "api", "cp_state") {
+		t.Error("DeleteVariable of an existing variable = false")
+	}
+	if s.DeleteVariable("acme", "api", "CP_STATE") || s.DeleteVariable("acme", "nothing", "CP_STATE") {
+		t.Error("DeleteVariable of a missing variable = true")
+	}
+	if _, resp, err := c.Actions.GetRepoVariable(t.Context(), "acme", "api", "CP_STATE"); err == nil || resp.StatusCode != 404 {
+		t.Errorf("GET of a deleted variable: %v, want 404", err)
+	}
+}
+
 func TestVariableValidation(t *testing.T) {
 	t.Parallel()
 	s, _ := newServer(t, Options{})

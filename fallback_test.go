@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,8 +12,6 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
 )
-
-var knownBugs = flag.Bool("known-bugs", false, "also run the tests of known bugs, which fail until they are fixed")
 
 // cpVar and ledgerVar are the variables of the org webhook's checkpoint.
 const (
@@ -328,11 +325,8 @@ func TestFallbackWhenLedgerTooBig(t *testing.T) {
 // attempts than max-attempts, none of which count: the ledger remembers the
 // outage. When the ledger is lost, the run that finds the receiver back (by
 // its live traffic) must not give the GUID up for attempts made while the
-// receiver was down.
-//
-// Known bug (redeliver): without a ledger and with the receiver up by
-// traffic, no outage span is known, so every failed attempt counts and the
-// GUID is given up, never delivered. Run with -known-bugs.
+// receiver was down: no original succeeded around them, so they do not count
+// even with no record of the outage.
 func TestFallbackCountsOutageAttempts(t *testing.T) {
 	t.Parallel()
 	for _, lose := range []bool{false, true} {
@@ -342,9 +336,6 @@ func TestFallbackCountsOutageAttempts(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if lose && !*knownBugs {
-				t.Skip("known bug: outage attempts count when the ledger is lost; run with -known-bugs")
-			}
 			o := newOutage(t)
 			o.history(12, 1, 50*time.Minute)
 			// Five runs while it is down: each probes the one GUID.

@@ -172,9 +172,11 @@ func TestActionDispatchesWhenDeliveriesStayFailed(t *testing.T) {
 		}
 	}
 	h.add(hook, "fresh", 10, false, false)
-	// The receiver takes other deliveries: the stuck ones are poison, not
-	// an outage, so max-attempts applies.
-	h.add(hook, "live", 5, false, true)
+	// The receiver takes other deliveries meanwhile: the stuck ones are
+	// poison, not an outage, so max-attempts applies.
+	for m := 5; m < 240; m += 30 {
+		h.add(hook, fmt.Sprint("live-", m), m, false, true)
+	}
 	r := h.runWith(t.Context(), with(targets[1].inputs, "max-attempts", "3", "dispatch-event-type", "webhook-deliveries-failed"), deps{})
 	if r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.log)

@@ -107,7 +107,7 @@ func (v *Variable) Save(ctx context.Context, st State) error {
 		}
 		v.ledgerExists = false
 	}
-	if value := st.Encode(); value != v.stored || !st.Ledger.Empty() && !v.ledgerExists {
+	if value := st.Encode(); value != v.stored {
 		exists, err := v.put(ctx, v.name, value, v.exists)
 		v.exists = v.exists || exists
 		if err != nil {

@@ -35,14 +35,18 @@ func (p *pass) save(ctx context.Context) error {
 // look short of max-attempts and be redelivered again.
 func (p *pass) next() checkpoint.State {
 	res := p.res
-	l := &checkpoint.Ledger{Listed: p.listed, From: p.from, Gaps: slices.Clone(p.gaps)}
+	l := &checkpoint.Ledger{Listed: p.listed, From: p.from}
+	gaps := p.gaps
 	if !p.caughtUp && p.w.ledger != nil {
 		// Left for a run that finds the receiver up.
-		l.Gaps = append(l.Gaps, p.w.gaps...)
+		gaps = append(slices.Clone(gaps), p.w.gaps...)
 		if f := p.w.ledger.From; !f.IsZero() && (l.From.IsZero() || f.Before(l.From)) {
 			l.From = f
 		}
 		l.Uncarried = p.w.ledger.Uncarried
+	}
+	for _, g := range gaps {
+		l.AddGap(g)
 	}
 	if l.Listed.IsZero() {
 		l.Listed = res.Until
@@ -61,7 +65,7 @@ func (p *pass) next() checkpoint.State {
 		}
 		l.GUIDs = append(l.GUIDs, checkpoint.Entry{
 			GUID: f.GUID, ID: f.Latest.ID, At: f.Latest.DeliveredAt, Oldest: f.Oldest,
-			Attempts: f.count(l.Down), Complete: f.Complete, GaveUp: f.Outcome == GaveUp,
+			Attempts: f.count(p.counts), Complete: f.Complete, GaveUp: f.Outcome == GaveUp,
 			Event: f.EventName(), Status: f.Latest.Status, Code: f.Latest.StatusCode,
 		})
 	}

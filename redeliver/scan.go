@@ -82,11 +82,12 @@ func (f *Failure) absorb(d *Delivery) {
 }
 
 // count returns the failed attempts that count towards max-attempts: those
-// counted before, and the new ones made while the receiver was not down.
-func (f *Failure) count(down []checkpoint.Span) int {
+// counted before, and the new ones for which counts is true (all of them if
+// counts is nil).
+func (f *Failure) count(counts func(time.Time) bool) int {
 	n := f.prior
 	for _, t := range f.failedAt {
-		if !slices.ContainsFunc(down, func(s checkpoint.Span) bool { return s.Contains(t) }) {
+		if counts == nil || counts(t) {
 			n++
 		}
 	}
@@ -114,7 +115,8 @@ type scanner struct {
 	recentFrom time.Time
 
 	// What the deliveries say of the receiver.
-	newestLive   Delivery  // the newest original (not a redelivery) attempt
+	upAt         map[int64]bool // 10-minute spans in which an original succeeded
+	newestLive   Delivery       // the newest original (not a redelivery) attempt
 	lastOK       time.Time // the newest successful attempt
 	topID        int64     // the newest delivery read
 	runStartedOK bool      // a successful original arrived after markLive
@@ -162,6 +164,12 @@ func (s *scanner) add(d *Delivery) bool {
 		s.lastOK = d.DeliveredAt
 	}
 	if !d.Redelivery {
+		if d.OK() {
+			if s.upAt == nil {
+				s.upAt = make(map[int64]bool)
+			}
+			s.upAt[d.DeliveredAt.Unix()/upSpan] = true
+		}
 		if d.ID > s.newestLive.ID {
 			s.newestLive = *d
 		}
@@ -182,6 +190,23 @@ func (s *scanner) add(d *Delivery) bool {
 		delete(s.groups, d.GUID) // settled: no older attempts exist
 	}
 	return true
+}
+
+// upSpan is the grain, in seconds, of what the scanner remembers of
+// successful originals.
+const upSpan = 600
+
+// upAround reports whether an original delivery read succeeded within about
+// an hour of t: evidence that the receiver was taking deliveries then, so a
+// failure of one event at t is the event's, not an outage's.
+func (s *scanner) upAround(t time.Time) bool {
+	k := t.Unix() / upSpan
+	for i := k - 6; i <= k+6; i++ {
+		if s.upAt[i] {
+			return true
+		}
+	}
+	return false
 }
 
 // markLive starts watching for a successful original newer than what has been

@@ -325,6 +325,16 @@ func (p *pass) collect() []*Failure {
 	return out
 }
 
+// counts reports whether a failed attempt made at t counts towards
+// max-attempts: only if the receiver was taking other deliveries then (an
+// original succeeded within about an hour) and it was not known to be down.
+// So an outage never uses up attempts, with or without the ledger's record
+// of it, and max-attempts keeps its meaning for an event that keeps failing
+// while others succeed.
+func (p *pass) counts(t time.Time) bool {
+	return p.sc.upAround(t) && !slices.ContainsFunc(p.spans, func(s checkpoint.Span) bool { return s.Contains(t) })
+}
+
 // classify decides what becomes of each failure short of redelivering it,
 // and returns those to redeliver, in order.
 func (p *pass) classify(fs []*Failure) []*Failure {
@@ -332,7 +342,7 @@ func (p *pass) classify(fs []*Failure) []*Failure {
 	var todo []*Failure
 	now := o.Server.Now()
 	for _, f := range fs {
-		f.Attempts = f.count(p.spans)
+		f.Attempts = f.count(p.counts)
 		switch {
 		case f.gaveUp:
 			f.Outcome, f.Detail = GaveUp, fmt.Sprintf("%d failed attempts (max-attempts %d), given up by an earlier run", f.Attempts, o.MaxAttempts)

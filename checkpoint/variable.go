@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/ghtransport"
 )
 
 // Store keeps the state between runs: a repository variable in GitHub
@@ -139,20 +141,11 @@ func explain(err error, access string) error {
 		return fmt.Errorf("%w: the token is invalid or expired; check the token input", err)
 	case http.StatusForbidden:
 		return fmt.Errorf("%w: the token needs the Variables: %s permission (fine-grained token or GitHub App) or the repo scope (classic token)%s",
-			err, access, accepted(er.Response))
+			err, access, ghtransport.AcceptedPermissions(er.Response))
 	case http.StatusNotFound:
 		return fmt.Errorf("%w: the repository does not exist or the token cannot see it; check checkpoint-repository and that the token can access it with Variables: %s (fine-grained) or the repo scope (classic)", err, access)
 	}
 	return err
-}
-
-// accepted quotes GitHub's X-Accepted-GitHub-Permissions header, which names
-// the fine-grained permission a request needed.
-func accepted(resp *http.Response) string {
-	if h := resp.Header.Get("X-Accepted-GitHub-Permissions"); h != "" {
-		return " (GitHub says it accepts: " + h + ")"
-	}
-	return ""
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/hook-redeliver/hook-redeliver/auth"
+	"github.com/hook-redeliver/hook-redeliver/internal/ghtransport"
 )
 
 // Target is the webhook whose deliveries are checked. With neither Org nor
@@ -114,8 +115,8 @@ func (t Target) explain(err error, access string) error {
 	if hint == "" {
 		return err
 	}
-	if h := er.Response.Header.Get("X-Accepted-GitHub-Permissions"); h != "" && code == http.StatusForbidden {
-		hint += " (GitHub says it accepts: " + h + ")"
+	if code == http.StatusForbidden {
+		hint += ghtransport.AcceptedPermissions(er.Response)
 	}
 	return fmt.Errorf("%w: %s", err, hint)
 }

@@ -100,7 +100,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		if d.store == nil {
 			base, several := st.file, cfg.hooks.all || len(cfg.hooks.ids) > 1
 			d.store = func(_ *Config, hookID int64, _ *github.Client) checkpoint.Store {
-				return checkpoint.NewFile(hookFile(base, several, hookID))
+				return checkpoint.NewFile(checkpoint.PerHook(base, several, hookID))
 			}
 		}
 		// A dry run writes nothing, so it may run next to a real one.
@@ -188,16 +188,6 @@ func (inv *invocation) writeReport(rep *report.Run, pass int) {
 		fmt.Fprintf(inv.stdout, "== pass %d\n", pass)
 	}
 	fmt.Fprint(inv.stdout, rep.Text())
-}
-
-// hookFile is the checkpoint file of one hook: the file itself for a single
-// hook, the file with "_<hook id>" appended for each of several (hook-id
-// 1,2 or all), as the variable names are.
-func hookFile(base string, several bool, hookID int64) string {
-	if !several {
-		return base
-	}
-	return fmt.Sprintf("%s_%d", base, hookID)
 }
 
 // settingKey is one Config field: its env key, flag and default.

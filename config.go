@@ -442,10 +442,7 @@ func (c *Config) Validate(r runner) error {
 // variableFor returns the checkpoint variable of one hook.
 func (c *Config) variableFor(hookID int64) string {
 	if c.CheckpointVariable != "" {
-		if c.hooks.all || len(c.hooks.ids) > 1 {
-			return fmt.Sprintf("%s_%d", c.CheckpointVariable, hookID)
-		}
-		return c.CheckpointVariable
+		return checkpoint.PerHook(c.CheckpointVariable, c.hooks.all || len(c.hooks.ids) > 1, hookID)
 	}
 	return checkpoint.DefaultName(c.AppID, c.target.org, c.target.owner, c.target.repo, hookID)
 }

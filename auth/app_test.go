@@ -449,38 +449,6 @@ func TestAppRoundTripperTransportError(t *testing.T) {
 	}
 }
 
-func TestAppExplainError(t *testing.T) {
-	t.Parallel()
-	app, err := NewApp("123", newKey(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp401 := &http.Response{StatusCode: 401, Request: &http.Request{Method: "GET", URL: mustURL(t, "https://api.github.com/app/hook/deliveries")}}
-	er := &github.ErrorResponse{Response: resp401, Message: msgDecode}
-
-	got := app.ExplainError(er)
-	want := "GitHub could not verify the App JWT: wrong key or app id; check that private-key is a current key of the App that app-id (123) names"
-	if !strings.Contains(got.Error(), want) || !strings.Contains(got.Error(), er.Message) {
-		t.Errorf("ExplainError = %q, want it to contain %q and GitHub's message", got, want)
-	}
-	var as *github.ErrorResponse
-	if !errors.As(got, &as) {
-		t.Error("ExplainError lost the *github.ErrorResponse")
-	}
-	var rej *JWTRejectedError
-	if !errors.As(got, &rej) || rej.Reason != JWTSignature {
-		t.Errorf("ExplainError = %#v, want a *JWTRejectedError for the signature", got)
-	}
-
-	other := &github.ErrorResponse{Response: &http.Response{StatusCode: 403}}
-	if got := app.ExplainError(other); got != error(other) {
-		t.Errorf("ExplainError changed a 403: %v", got)
-	}
-	if got := app.ExplainError(context.Canceled); got != context.Canceled {
-		t.Errorf("ExplainError changed a non-API error: %v", got)
-	}
-}
-
 // TestClassifyJWTError reads each of GitHub's messages for a refused App JWT,
 // and checks that only a signature or issuer refusal blames the key or app
 // id.

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+
+	"github.com/hook-redeliver/hook-redeliver/auth"
+)
+
+// defaultCheckpointFile is the checkpoint file's name when --checkpoint-file
+// is not given: in $STATE_DIRECTORY (set by systemd's StateDirectory=) or
+// the working directory.
+const defaultCheckpointFile = "hook-redeliver-checkpoint"
+
+// maxSecretFile bounds what --private-key-file and --token-file read.
+const maxSecretFile = 1 << 20
+
+// fileFlags are the command line's credential files: the flag and variable
+// naming the file, and the setting its content stands for.
+var fileFlags = []struct{ key, file string }{
+	{"PRIVATE_KEY", "PRIVATE_KEY_FILE"},
+	{"TOKEN", "TOKEN_FILE"},
+}
+
+// invocation is one command line: what it set and where each setting came
+// from. Settings are looked up flag first, then the environment under the
+// same name, then GitHub's documented scripts' names; defaults come last,
+// from Config's tags.
+type invocation struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+
+	flags      map[string]string // by env key: values set by flags (a credential file's content under its setting)
+	flagFrom   map[string]string // by env key: the flag that set it, e.g. "--private-key-file"
+	envFiles   map[string]string // by env key: content of PRIVATE_KEY_FILE / TOKEN_FILE
+	dropIn     map[string]string // by env key: values from the scripts' names
+	dropInFrom map[string]string // by env key: the names, e.g. "ORGANIZATION_NAME"
+	dropInErrs map[string]error  // by env key: a half-given pair of the scripts' names
+
+	nflags  int
+	loop    time.Duration
+	json    bool
+	demo    bool
+	version bool
+}
+
+// env reads a variable as the Lookuper sees it: trimmed, empty is unset.
+func (inv *invocation) env(key string) string { return strings.TrimSpace(inv.getenv(key)) }
+
+// Lookup implements envconfig.Lookuper: flag, then environment, then the
+// scripts' names.
+func (inv *invocation) Lookup(key string) (string, bool) {
+	if v, ok := inv.flags[key]; ok {
+		return v, true
+	}
+	if v, ok := inv.envFiles[key]; ok {
+		return v, true
+	}
+	if v := inv.env(key); v != "" {
+		return v, true
+	}
+	v, ok := inv.dropIn[key]
+	return v, ok
+}
+
+// from names where a setting came from, for messages: "--org", "ORG",
+// "ORGANIZATION_NAME", or "" if it is unset.
+func (inv *invocation) from(key string) string {
+	if f, ok := inv.flagFrom[key]; ok {
+		return f
+	}
+	for _, ff := range fileFlags {
+		if ff.key == key {
+			if _, ok := inv.envFiles[key]; ok {
+				return ff.file
+			}
+		}
+	}
+	if inv.env(key) != "" {
+		return key
+	}
+	if inv.fromDropIn(key) {
+		return inv.dropInFrom[key] + " (read as --" + inputName(key) + ")"
+	}
+	return ""
+}
+
+// fromDropIn reports whether a setting's value is the scripts' name's: it
+// is set there and nowhere that wins over it.
+func (inv *invocation) fromDropIn(key string) bool {
+	_, flag := inv.flags[key]
+	_, file := inv.envFiles[key]
+	_, dropIn := inv.dropIn[key]
+	return dropIn && !flag && !file && inv.env(key) == ""
+}
+
+// label names a setting in a message: where its value came from, or, when
+// it is unset, the flag and variable that would set it.
+func (inv *invocation) label(key string) string {
+	if f := inv.from(key); f != "" {
+		return f
+	}
+	return "--" + inputName(key) + " / " + key
+}
+
+// inputRE finds the "input org: " that Config's messages start with.
+var inputRE = regexp.MustCompile(`(?m)^input ([a-z][a-z-]*): `)
+
+// explain rewrites the action's "input hook-id: ..." into the command
+// line's "--hook-id / HOOK_ID: ...", naming the flag or variable at fault.
+func (inv *invocation) explain(err error) string {
+	return inputRE.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		name := inputRE.FindStringSubmatch(m)[1]
+		return inv.label(strings.ToUpper(strings.ReplaceAll(name, "-", "_"))) + ": "
+	})
+}
+
+// unconfiguredMessage is the one line printed when nothing is configured
+// and no person is watching: what to set, and how to ask for the demo.
+const unconfiguredMessage = "hook-redeliver: nothing configured: set APP_ID and PRIVATE_KEY (a GitHub App's webhook), or TOKEN with ORG or REPOSITORY and HOOK_ID, as variables or flags (see --help); or run --demo for a simulated GitHub"
+
+// unconfigured reports whether nothing at all was asked for: no flag, and
+// no webhook or credential from any source. The CLI then runs the demo if a
+// person is watching, and fails otherwise.
+func (inv *invocation) unconfigured() bool {
+	if inv.nflags > 0 {
+		return false
+	}
+	for _, k := range []string{"APP_ID", "PRIVATE_KEY", "TOKEN", "ORG", "REPOSITORY", "HOOK_ID", "PRIVATE_KEY_FILE", "TOKEN_FILE"} {
+		if _, ok := inv.Lookup(k); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// storeChoice is where the checkpoint lives: a file, or a repository
+// variable (Config's checkpoint settings).
+type storeChoice struct {
+	file string // absolute path; "" for a variable
+	desc string // for the first log line
+}
+
+func (s storeChoice) String() string { return s.desc }
+
+// config reads the credential files, loads and validates the Config, and
+// picks the checkpoint store. Every error is bad input.
+func (inv *invocation) config(ctx context.Context) (*Config, storeChoice, error) {
+	var st storeChoice
+	if err := inv.readCredentialFiles(); err != nil {
+		return nil, st, err
+	}
+	for _, k := range slices.Sorted(maps.Keys(inv.dropInErrs)) {
+		if _, ok := inv.flags[k]; !ok && inv.env(k) == "" {
+			return nil, st, inv.dropInErrs[k]
+		}
+	}
+
+	cfg, err := loadConfig(ctx, inv)
+	if err != nil {
+		return nil, st, err
+	}
+
+	// The checkpoint: a file unless a variable is asked for, by our names
+	// or the scripts' (a user switching from them keeps their variable), or
+	// the binary runs in a workflow, where a file would not outlive the job.
+	file, fileSet := inv.Lookup("CHECKPOINT_FILE")
+	_, repoSet := inv.Lookup("CHECKPOINT_REPOSITORY")
+	_, varSet := inv.Lookup("CHECKPOINT_VARIABLE")
+	switch {
+	case fileSet && (repoSet || varSet):
+		other := "CHECKPOINT_REPOSITORY"
+		if !repoSet {
+			other = "CHECKPOINT_VARIABLE"
+		}
+		return nil, st, fmt.Errorf("%s and %s: both set; keep the checkpoint in a file or in a repository variable, not both", inv.label("CHECKPOINT_FILE"), inv.label(other))
+	case fileSet, repoSet || varSet || inv.getenv("GITHUB_ACTIONS") == "true":
+	default:
+		file = defaultCheckpointFile
+		if dirs := inv.env("STATE_DIRECTORY"); dirs != "" {
+			dir, _, _ := strings.Cut(dirs, ":")
+			file = filepath.Join(dir, defaultCheckpointFile)
+		}
+		fileSet = true
+	}
+	if fileSet {
+		abs, err := filepath.Abs(file)
+		if err != nil {
+			return nil, st, fmt.Errorf("%s: %w", inv.label("CHECKPOINT_FILE"), err)
+		}
+		if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+			return nil, st, fmt.Errorf("%s: %s is a directory; name a file in it", inv.label("CHECKPOINT_FILE"), abs)
+		}
+		st.file = abs
+		cfg.fileStore = true
+	}
+
+	if err := cfg.Validate(runnerFromEnv(inv.getenv)); err != nil {
+		return nil, st, err
+	}
+	switch {
+	case st.file != "":
+		st.desc = st.file
+	case !cfg.hooks.all && len(cfg.hooks.ids) == 1:
+		st.desc = fmt.Sprintf("variable %s in %s/%s", cfg.variableFor(cfg.hooks.ids[0]), cfg.cpOwner, cfg.cpRepo)
+	default:
+		st.desc = fmt.Sprintf("a variable per webhook in %s/%s", cfg.cpOwner, cfg.cpRepo)
+	}
+	// Parse the key now, so a damaged one is bad input (exit 2) rather than
+	// a failed run. Its errors never quote the key.
+	if cfg.AppID != "" {
+		if _, err := auth.ParsePrivateKey(cfg.PrivateKey); err != nil {
+			return nil, st, fmt.Errorf("input %w", err)
+		}
+	}
+	return cfg, st, nil
+}
+
+// readCredentialFiles reads --private-key-file, --token-file and their
+// variables into the settings they stand for, at the level they were given
+// (a flag or the environment). Their content is never printed.
+func (inv *invocation) readCredentialFiles() error {
+	for _, ff := range fileFlags {
+		fileFlag := "--" + inputName(ff.file)
+		if path, ok := inv.flags[ff.file]; ok {
+			if _, also := inv.flags[ff.key]; also {
+				return fmt.Errorf("--%s and %s: set one, not both", inputName(ff.key), fileFlag)
+			}
+			v, err := readSecretFile(path)
+			if err != nil {
+				return fmt.Errorf("%s: %w", fileFlag, err)
+			}
+			inv.flags[ff.key], inv.flagFrom[ff.key] = v, fileFlag
+			continue
+		}
+		if _, ok := inv.flags[ff.key]; ok {
+			continue // a flag wins over both variables
+		}
+		path := inv.env(ff.file)
+		if path == "" {
+			continue
+		}
+		if inv.env(ff.key) != "" {
+			return fmt.Errorf("%s and %s: set one, not both", ff.key, ff.file)
+		}
+		v, err := readSecretFile(path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ff.file, err)
+		}
+		inv.envFiles[ff.key] = v
+	}
+	return nil
+}
+
+// readSecretFile reads a credential mounted by a secret manager. Errors
+// name the file, never its content.
+func readSecretFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(b) > maxSecretFile {
+		return "", fmt.Errorf("%s is larger than %d bytes: not a key or token", path, maxSecretFile)
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return v, nil
+}
+
+var _ envconfig.Lookuper = (*invocation)(nil)

@@ -7,12 +7,12 @@ import (
 	"io"
 	"strings"
 
-	"github.com/google/go-github/v62/github"
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
+	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
 // Exit statuses of the command line.
@@ -57,43 +57,35 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		return exitUsage
 	}
 
-	cfg, st, err := inv.config(ctx)
+	cfg, err := inv.config(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "hook-redeliver:", inv.explain(err))
 		return exitUsage
 	}
 	d.log = &textLogger{w: stderr}
 	hooks := ""
-	if cfg.target != (targetSpec{}) {
+	if cfg.target.Kind() != redeliver.AppHook {
 		hooks = ", hooks " + cfg.hooks.String()
 	}
 	fmt.Fprintf(stderr, "hook-redeliver %s: %s%s, API %s, checkpoint: %s%s\n",
-		version, cfg.target, hooks, cfg.APIURL, st, inv.dropInNote())
+		version, cfg.target.Holder(), hooks, cfg.APIURL, cfg.checkpointPlace(), inv.dropInNote())
 	for _, n := range cfg.notes {
 		fmt.Fprintf(stderr, "%s: %s\n", inv.label(strings.ToUpper(strings.ReplaceAll(n.input, "-", "_"))), n.text)
 	}
 
-	if st.file != "" {
-		if d.store == nil {
-			base, several := st.file, cfg.hooks.all || len(cfg.hooks.ids) > 1
-			d.store = func(_ *Config, hookID int64, _ *github.Client) checkpoint.Store {
-				return checkpoint.NewFile(checkpoint.PerHook(base, several, hookID))
-			}
+	// A dry run writes nothing, so it may run next to a real one.
+	if cfg.checkpointFile != "" && !cfg.DryRun {
+		lock, err := checkpoint.LockFile(cfg.checkpointFile)
+		var locked *checkpoint.LockedError
+		switch {
+		case errors.As(err, &locked):
+			fmt.Fprintln(stderr, "hook-redeliver:", err)
+			return exitLocked
+		case err != nil:
+			fmt.Fprintf(stderr, "hook-redeliver: %s: %v\n", inv.label("CHECKPOINT_FILE"), err)
+			return exitUsage
 		}
-		// A dry run writes nothing, so it may run next to a real one.
-		if !cfg.DryRun {
-			lock, err := checkpoint.LockFile(st.file)
-			var locked *checkpoint.LockedError
-			switch {
-			case errors.As(err, &locked):
-				fmt.Fprintln(stderr, "hook-redeliver:", err)
-				return exitLocked
-			case err != nil:
-				fmt.Fprintf(stderr, "hook-redeliver: %s: %v\n", inv.label("CHECKPOINT_FILE"), err)
-				return exitUsage
-			}
-			defer lock.Unlock()
-		}
+		defer lock.Unlock()
 	}
 
 	if inv.loop > 0 {
@@ -121,8 +113,9 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 // SIGTERM). A pass is timed from its start; one that overruns is followed by
 // the next at once. --since applies to the first pass only. A failed pass is
 // reported and the loop goes on: the next pass retries. A pass interrupted by
-// a signal still saves its checkpoint (run.go), so stopping is clean and
-// exits 0. The checkpoint file stays locked from the first pass to the end.
+// a signal still saves its checkpoint (redeliver.Run), so stopping is clean
+// and exits 0. The checkpoint file stays locked from the first pass to the
+// end.
 func (inv *invocation) runLoop(ctx context.Context, cfg *Config, d deps) int {
 	for pass := 1; ; pass++ {
 		began := d.clock.Now()
@@ -134,11 +127,9 @@ func (inv *invocation) runLoop(ctx context.Context, cfg *Config, d deps) int {
 		if ctx.Err() != nil {
 			break
 		}
-		if cfg.since.set() {
-			// --since is for one pass: the next ones go on from the
-			// checkpoint that pass saved.
-			cfg.since, cfg.Since = sinceSpec{}, ""
-		}
+		// --since is for one pass: the next ones go on from the checkpoint
+		// that pass saved.
+		cfg = cfg.withoutSince()
 		next := began.Add(inv.loop)
 		fmt.Fprintf(inv.stderr, "hook-redeliver: next pass at %s\n", stamp(next))
 		if err := d.clock.Sleep(ctx, max(0, next.Sub(d.clock.Now()))); err != nil {

@@ -144,31 +144,21 @@ func (inv *invocation) unconfigured() bool {
 	return true
 }
 
-// storeChoice is where the checkpoint lives: a file, or a repository
-// variable (Config's checkpoint settings).
-type storeChoice struct {
-	file string // absolute path; "" for a variable
-	desc string // for the first log line
-}
-
-func (s storeChoice) String() string { return s.desc }
-
-// config reads the credential files, loads and validates the Config, and
-// picks the checkpoint store. Every error is bad input.
-func (inv *invocation) config(ctx context.Context) (*Config, storeChoice, error) {
-	var st storeChoice
+// config reads the credential files, loads the Config, picks the
+// checkpoint store and validates the lot. Every error is bad input.
+func (inv *invocation) config(ctx context.Context) (*Config, error) {
 	if err := inv.readCredentialFiles(); err != nil {
-		return nil, st, err
+		return nil, err
 	}
 	for _, k := range slices.Sorted(maps.Keys(inv.dropInErrs)) {
 		if _, ok := inv.flags[k]; !ok && inv.env(k) == "" {
-			return nil, st, inv.dropInErrs[k]
+			return nil, inv.dropInErrs[k]
 		}
 	}
 
 	cfg, err := loadConfig(ctx, inv)
 	if err != nil {
-		return nil, st, err
+		return nil, err
 	}
 
 	// The checkpoint: a file unless a variable is asked for, by our names
@@ -183,47 +173,43 @@ func (inv *invocation) config(ctx context.Context) (*Config, storeChoice, error)
 		if !repoSet {
 			other = "CHECKPOINT_VARIABLE"
 		}
-		return nil, st, fmt.Errorf("%s and %s: both set; keep the checkpoint in a file or in a repository variable, not both", inv.label("CHECKPOINT_FILE"), inv.label(other))
+		return nil, fmt.Errorf("%s and %s: both set; keep the checkpoint in a file or in a repository variable, not both", inv.label("CHECKPOINT_FILE"), inv.label(other))
 	case fileSet, repoSet || varSet || inv.getenv("GITHUB_ACTIONS") == "true":
 	default:
-		file = defaultCheckpointFile
-		if dirs := inv.env("STATE_DIRECTORY"); dirs != "" {
-			dir, _, _ := strings.Cut(dirs, ":")
-			file = filepath.Join(dir, defaultCheckpointFile)
-		}
-		fileSet = true
+		file, fileSet = defaultCheckpointPath(inv.getenv), true
 	}
 	if fileSet {
 		abs, err := filepath.Abs(file)
 		if err != nil {
-			return nil, st, fmt.Errorf("%s: %w", inv.label("CHECKPOINT_FILE"), err)
+			return nil, fmt.Errorf("%s: %w", inv.label("CHECKPOINT_FILE"), err)
 		}
 		if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
-			return nil, st, fmt.Errorf("%s: %s is a directory; name a file in it", inv.label("CHECKPOINT_FILE"), abs)
+			return nil, fmt.Errorf("%s: %s is a directory; name a file in it", inv.label("CHECKPOINT_FILE"), abs)
 		}
-		st.file = abs
-		cfg.fileStore = true
+		cfg.checkpointFile = abs
 	}
 
 	if err := cfg.Validate(runnerFromEnv(inv.getenv)); err != nil {
-		return nil, st, err
-	}
-	switch {
-	case st.file != "":
-		st.desc = st.file
-	case !cfg.hooks.all && len(cfg.hooks.ids) == 1:
-		st.desc = fmt.Sprintf("variable %s in %s/%s", cfg.variableFor(cfg.hooks.ids[0]), cfg.cpOwner, cfg.cpRepo)
-	default:
-		st.desc = fmt.Sprintf("a variable per webhook in %s/%s", cfg.cpOwner, cfg.cpRepo)
+		return nil, err
 	}
 	// Parse the key now, so a damaged one is bad input (exit 2) rather than
 	// a failed run. Its errors never quote the key.
 	if cfg.AppID != "" {
 		if _, err := auth.ParsePrivateKey(cfg.PrivateKey); err != nil {
-			return nil, st, fmt.Errorf("input %w", err)
+			return nil, fmt.Errorf("input %w", err)
 		}
 	}
-	return cfg, st, nil
+	return cfg, nil
+}
+
+// defaultCheckpointPath is the checkpoint file when none is named: in the
+// first of $STATE_DIRECTORY's directories, or the working directory.
+func defaultCheckpointPath(getenv func(string) string) string {
+	if dirs := strings.TrimSpace(getenv("STATE_DIRECTORY")); dirs != "" {
+		dir, _, _ := strings.Cut(dirs, ":")
+		return filepath.Join(dir, defaultCheckpointFile)
+	}
+	return defaultCheckpointFile
 }
 
 // readCredentialFiles reads --private-key-file, --token-file and their

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -151,12 +150,7 @@ wins over the default.
 	for _, k := range settingKeys() {
 		defaults[k.key], bools[k.key] = k.def, k.isBool
 	}
-	state := defaultCheckpointFile
-	if dirs := strings.TrimSpace(getenv("STATE_DIRECTORY")); dirs != "" {
-		dir, _, _ := strings.Cut(dirs, ":")
-		state = filepath.Join(dir, defaultCheckpointFile)
-	}
-	defaults["CHECKPOINT_FILE"] = state
+	defaults["CHECKPOINT_FILE"] = defaultCheckpointPath(getenv)
 	defaults["loop"] = "off: one pass"
 
 	// Flags in Config's order, each credential file after its setting and

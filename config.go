@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-github/v62/github"
+
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
@@ -44,12 +46,17 @@ type Config struct {
 	DispatchEventType  string `env:"DISPATCH_EVENT_TYPE"`
 	DispatchRepository string `env:"DISPATCH_REPOSITORY"`
 
+	// checkpointFile is set by the command line before Validate, not an
+	// input: the checkpoint is kept in this local file (one per hook, see
+	// checkpoint.PerHook), so no checkpoint repository is needed.
+	checkpointFile string
+
 	// Derived by Validate.
+	target     redeliver.Target // without a hook id
+	hooks      hookList
 	filter     redeliver.Filter
 	dispatchTo [2]string // owner, repo
 	runURL     string
-	target     targetSpec
-	hooks      hookList
 	since      sinceSpec
 	cpOwner    string
 	cpRepo     string
@@ -58,10 +65,6 @@ type Config struct {
 	// notes are said in the log once the run starts: what Validate read
 	// from a pasted URL.
 	notes []inputNote
-
-	// fileStore is set by the command line, not an input: the checkpoint
-	// is kept in a local file, so no checkpoint repository is needed.
-	fileStore bool
 }
 
 // String never shows a secret: the config may end up in a debug log.
@@ -73,7 +76,7 @@ func (c *Config) String() string {
 		return "(set)"
 	}
 	return fmt.Sprintf("target=%s hooks=%s api-url=%s app-id=%s private-key=%s token=%s checkpoint=%s in %s/%s since=%q dry-run=%t max-redeliveries=%d max-attempts=%d timeout=%s redelivery-interval=%s",
-		c.target, c.hooks, c.APIURL, c.AppID, red(c.PrivateKey), red(c.Token), c.CheckpointVariable, c.cpOwner, c.cpRepo,
+		c.target.Holder(), c.hooks, c.APIURL, c.AppID, red(c.PrivateKey), red(c.Token), c.CheckpointVariable, c.cpOwner, c.cpRepo,
 		c.Since, c.DryRun, c.MaxRedeliveries, c.MaxAttempts, c.Timeout, c.RedeliveryInterval)
 }
 
@@ -87,18 +90,6 @@ type runner struct {
 	apiURL     string // GITHUB_API_URL
 	repository string // GITHUB_REPOSITORY
 	runURL     string // GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID
-}
-
-type targetSpec struct{ org, owner, repo string }
-
-func (t targetSpec) String() string {
-	switch {
-	case t.org != "":
-		return "org " + t.org
-	case t.owner != "":
-		return "repository " + t.owner + "/" + t.repo
-	}
-	return "GitHub App webhook"
 }
 
 var (
@@ -124,13 +115,13 @@ func (c *Config) Validate(r runner) error {
 		if !loginRE.MatchString(c.Org) {
 			bad("org", "%q is not an organization login", c.Org)
 		}
-		c.target = targetSpec{org: c.Org}
+		c.target = redeliver.Target{Org: c.Org}
 	case c.Repository != "":
 		owner, name, ok := strings.Cut(c.Repository, "/")
 		if !ok || !loginRE.MatchString(owner) || !repoRE.MatchString(name) {
 			bad("repository", "want owner/name such as octo-org/octo-repo, got %q", c.Repository)
 		}
-		c.target = targetSpec{owner: owner, repo: name}
+		c.target = redeliver.Target{Owner: owner, Repo: name}
 	}
 
 	// Hooks.
@@ -222,7 +213,7 @@ func (c *Config) Validate(r runner) error {
 	}
 	owner, name, ok := strings.Cut(cpRepo, "/")
 	switch {
-	case c.fileStore:
+	case c.checkpointFile != "":
 	case cpRepo == "":
 		bad("checkpoint-repository", "required outside a workflow run: the owner/name of the repository holding the checkpoint variable")
 	case !ok || !loginRE.MatchString(owner) || !repoRE.MatchString(name):
@@ -287,12 +278,49 @@ func (c *Config) Validate(r runner) error {
 	return errors.Join(errs...)
 }
 
-// variableFor returns the checkpoint variable of one hook.
+// targetFor is the target of one hook.
+func (c *Config) targetFor(hookID int64) redeliver.Target {
+	t := c.target
+	t.HookID = hookID
+	return t
+}
+
+// variableFor returns the checkpoint variable of one hook: the name the
+// user gave, or the name derived from the target.
 func (c *Config) variableFor(hookID int64) string {
 	if c.CheckpointVariable != "" {
-		return checkpoint.PerHook(c.CheckpointVariable, c.hooks.all || len(c.hooks.ids) > 1, hookID)
+		return checkpoint.PerHook(c.CheckpointVariable, c.hooks.several(), hookID)
 	}
-	return checkpoint.DefaultName(c.AppID, c.target.org, c.target.owner, c.target.repo, hookID)
+	return c.targetFor(hookID).CheckpointName(c.AppID)
+}
+
+// storeFor returns the checkpoint store of one hook: the command line's file,
+// or a repository variable read and written with client.
+func (c *Config) storeFor(hookID int64, client *github.Client) checkpoint.Store {
+	if c.checkpointFile != "" {
+		return checkpoint.NewFile(checkpoint.PerHook(c.checkpointFile, c.hooks.several(), hookID))
+	}
+	return checkpoint.NewVariable(client, c.cpOwner, c.cpRepo, c.variableFor(hookID))
+}
+
+// checkpointPlace says where the checkpoints are kept, for the command
+// line's first log line.
+func (c *Config) checkpointPlace() string {
+	switch {
+	case c.checkpointFile != "":
+		return c.checkpointFile
+	case !c.hooks.all && len(c.hooks.ids) == 1:
+		return fmt.Sprintf("variable %s in %s/%s", c.variableFor(c.hooks.ids[0]), c.cpOwner, c.cpRepo)
+	}
+	return fmt.Sprintf("a variable per webhook in %s/%s", c.cpOwner, c.cpRepo)
+}
+
+// withoutSince is a copy of c that reads from the checkpoint: --loop's
+// passes after the first.
+func (c *Config) withoutSince() *Config {
+	next := *c
+	next.since, next.Since = sinceSpec{}, ""
+	return &next
 }
 
 // retention is how long GitHub keeps deliveries that can be redelivered: three

@@ -13,6 +13,10 @@ type hookList struct {
 	ids []int64
 }
 
+// several reports whether the run handles more than one hook, each then
+// with a checkpoint of its own under a name the user gave.
+func (h hookList) several() bool { return h.all || len(h.ids) > 1 }
+
 func (h hookList) String() string {
 	if h.all {
 		return "all"

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -13,14 +12,6 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
-)
-
-// Exit statuses of the command line.
-const (
-	exitOK      = 0
-	exitFailure = 1 // the run failed; the report says what was done
-	exitUsage   = 2 // bad flags, environment or files
-	exitLocked  = 3 // another run holds the checkpoint file's lock
 )
 
 // runCLI runs outside GitHub Actions: settings from flags and the
@@ -60,7 +51,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 	cfg, err := inv.config(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "hook-redeliver:", inv.explain(err))
-		return exitUsage
+		return exitCode(err)
 	}
 	d.log = &textLogger{w: stderr}
 	hooks := ""
@@ -70,20 +61,19 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 	fmt.Fprintf(stderr, "hook-redeliver %s: %s%s, API %s, checkpoint: %s%s\n",
 		version, cfg.target.Holder(), hooks, cfg.APIURL, cfg.checkpointPlace(), inv.dropInNote())
 	for _, n := range cfg.notes {
-		fmt.Fprintf(stderr, "%s: %s\n", inv.label(strings.ToUpper(strings.ReplaceAll(n.input, "-", "_"))), n.text)
+		fmt.Fprintf(stderr, "%s: %s\n", inv.label(envKey(n.input)), n.text)
 	}
 
 	// A dry run writes nothing, so it may run next to a real one.
 	if cfg.checkpointFile != "" && !cfg.DryRun {
 		lock, err := checkpoint.LockFile(cfg.checkpointFile)
-		var locked *checkpoint.LockedError
-		switch {
-		case errors.As(err, &locked):
-			fmt.Fprintln(stderr, "hook-redeliver:", err)
-			return exitLocked
-		case err != nil:
-			fmt.Fprintf(stderr, "hook-redeliver: %s: %v\n", inv.label("CHECKPOINT_FILE"), err)
-			return exitUsage
+		if err != nil {
+			var locked *checkpoint.LockedError
+			if !errors.As(err, &locked) {
+				err = badInput("checkpoint-file", "%v", err)
+			}
+			fmt.Fprintln(stderr, "hook-redeliver:", inv.explain(err))
+			return exitCode(err)
 		}
 		defer lock.Unlock()
 	}
@@ -100,7 +90,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "hook-redeliver:", inv.explain(err))
-		return exitFailure
+		return exitCode(err)
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "hook-redeliver: interrupted before the run finished; the checkpoint records what was handled")

@@ -2,19 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
-
-	"github.com/hook-redeliver/hook-redeliver/auth"
 )
 
 // defaultCheckpointFile is the checkpoint file's name when --checkpoint-file
@@ -113,16 +111,28 @@ func (inv *invocation) label(key string) string {
 	return "--" + inputName(key) + " / " + key
 }
 
-// inputRE finds the "input org: " that Config's messages start with.
-var inputRE = regexp.MustCompile(`(?m)^input ([a-z][a-z-]*): `)
-
-// explain rewrites the action's "input hook-id: ..." into the command
-// line's "--hook-id / HOOK_ID: ...", naming the flag or variable at fault.
+// explain says what went wrong; each *InputError names the flag or variable
+// at fault ("--hook-id", "ORGANIZATION_NAME (read as --org)") where the
+// action names the input.
 func (inv *invocation) explain(err error) string {
-	return inputRE.ReplaceAllStringFunc(err.Error(), func(m string) string {
-		name := inputRE.FindStringSubmatch(m)[1]
-		return inv.label(strings.ToUpper(strings.ReplaceAll(name, "-", "_"))) + ": "
-	})
+	parts := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		parts = j.Unwrap()
+	}
+	lines := make([]string, len(parts))
+	for i, e := range parts {
+		var in *InputError
+		if !errors.As(e, &in) {
+			lines[i] = e.Error()
+			continue
+		}
+		names := make([]string, len(in.Inputs))
+		for j, input := range in.Inputs {
+			names[j] = inv.label(envKey(input))
+		}
+		lines[i] = strings.Join(names, " and ") + ": " + in.Problem
+	}
+	return strings.Join(lines, "\n")
 }
 
 // unconfiguredMessage is the one line printed when nothing is configured
@@ -145,7 +155,7 @@ func (inv *invocation) unconfigured() bool {
 }
 
 // config reads the credential files, loads the Config, picks the
-// checkpoint store and validates the lot. Every error is bad input.
+// checkpoint store and validates the lot. Every error is an *InputError.
 func (inv *invocation) config(ctx context.Context) (*Config, error) {
 	if err := inv.readCredentialFiles(); err != nil {
 		return nil, err
@@ -169,11 +179,11 @@ func (inv *invocation) config(ctx context.Context) (*Config, error) {
 	_, varSet := inv.Lookup("CHECKPOINT_VARIABLE")
 	switch {
 	case fileSet && (repoSet || varSet):
-		other := "CHECKPOINT_REPOSITORY"
+		other := "checkpoint-repository"
 		if !repoSet {
-			other = "CHECKPOINT_VARIABLE"
+			other = "checkpoint-variable"
 		}
-		return nil, fmt.Errorf("%s and %s: both set; keep the checkpoint in a file or in a repository variable, not both", inv.label("CHECKPOINT_FILE"), inv.label(other))
+		return nil, &InputError{Inputs: []string{"checkpoint-file", other}, Problem: "both set; keep the checkpoint in a file or in a repository variable, not both"}
 	case fileSet, repoSet || varSet || inv.getenv("GITHUB_ACTIONS") == "true":
 	default:
 		file, fileSet = defaultCheckpointPath(inv.getenv), true
@@ -181,23 +191,16 @@ func (inv *invocation) config(ctx context.Context) (*Config, error) {
 	if fileSet {
 		abs, err := filepath.Abs(file)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", inv.label("CHECKPOINT_FILE"), err)
+			return nil, badInput("checkpoint-file", "%v", err)
 		}
 		if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
-			return nil, fmt.Errorf("%s: %s is a directory; name a file in it", inv.label("CHECKPOINT_FILE"), abs)
+			return nil, badInput("checkpoint-file", "%s is a directory; name a file in it", abs)
 		}
 		cfg.checkpointFile = abs
 	}
 
 	if err := cfg.Validate(runnerFromEnv(inv.getenv)); err != nil {
 		return nil, err
-	}
-	// Parse the key now, so a damaged one is bad input (exit 2) rather than
-	// a failed run. Its errors never quote the key.
-	if cfg.AppID != "" {
-		if _, err := auth.ParsePrivateKey(cfg.PrivateKey); err != nil {
-			return nil, fmt.Errorf("input %w", err)
-		}
 	}
 	return cfg, nil
 }
@@ -214,19 +217,20 @@ func defaultCheckpointPath(getenv func(string) string) string {
 
 // readCredentialFiles reads --private-key-file, --token-file and their
 // variables into the settings they stand for, at the level they were given
-// (a flag or the environment). Their content is never printed.
+// (a flag or the environment). Their content is never printed; errors are
+// *InputError.
 func (inv *invocation) readCredentialFiles() error {
 	for _, ff := range fileFlags {
-		fileFlag := "--" + inputName(ff.file)
+		both := &InputError{Inputs: []string{inputName(ff.key), inputName(ff.file)}, Problem: "set one, not both"}
 		if path, ok := inv.flags[ff.file]; ok {
 			if _, also := inv.flags[ff.key]; also {
-				return fmt.Errorf("--%s and %s: set one, not both", inputName(ff.key), fileFlag)
+				return both
 			}
 			v, err := readSecretFile(path)
 			if err != nil {
-				return fmt.Errorf("%s: %w", fileFlag, err)
+				return badInput(inputName(ff.file), "%v", err)
 			}
-			inv.flags[ff.key], inv.flagFrom[ff.key] = v, fileFlag
+			inv.flags[ff.key], inv.flagFrom[ff.key] = v, "--"+inputName(ff.file)
 			continue
 		}
 		if _, ok := inv.flags[ff.key]; ok {
@@ -237,11 +241,11 @@ func (inv *invocation) readCredentialFiles() error {
 			continue
 		}
 		if inv.env(ff.key) != "" {
-			return fmt.Errorf("%s and %s: set one, not both", ff.key, ff.file)
+			return both
 		}
 		v, err := readSecretFile(path)
 		if err != nil {
-			return fmt.Errorf("%s: %w", ff.file, err)
+			return badInput(inputName(ff.file), "%v", err)
 		}
 		inv.envFiles[ff.key] = v
 	}

@@ -172,7 +172,7 @@ wins over the default.
 		fmt.Fprintf(&b, "\n%s:\n", g)
 		for _, name := range order {
 			f := fs.Lookup(name)
-			key := strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+			key := envKey(f.Name)
 			env := "$" + key
 			h, ok := cliHelp[key]
 			if !ok {

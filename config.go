@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/hook-redeliver/hook-redeliver/auth"
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
@@ -20,6 +22,9 @@ import (
 // INPUT_APP-ID in a workflow (see inputLookuper) and from APP_ID or --app-id
 // on the command line. Defaults live here and, for the Marketplace page, in
 // action.yml; a test keeps the two in step.
+//
+// Validate checks the inputs once and derives what the run uses; the run
+// only reads a validated Config.
 type Config struct {
 	AppID          string `env:"APP_ID"`
 	PrivateKey     string `env:"PRIVATE_KEY"`
@@ -54,6 +59,7 @@ type Config struct {
 	// Derived by Validate.
 	target     redeliver.Target // without a hook id
 	hooks      hookList
+	key        *rsa.PrivateKey // the App's, parsed
 	filter     redeliver.Filter
 	dispatchTo [2]string // owner, repo
 	runURL     string
@@ -92,22 +98,23 @@ type runner struct {
 	runURL     string // GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID
 }
 
+// GitHub's rules for an account's login and a repository's name.
 var (
 	loginRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
 	repoRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
-	appIDRE = regexp.MustCompile(`^(?:[0-9]{1,19}|Iv[0-9A-Za-z.]{4,40})$`)
 )
 
-// Validate checks every input and derives what the run needs. Each error
-// names the input, says what was wrong and how to fix it, and never repeats a
-// secret.
+// Validate checks every input and derives what the run needs. Its error
+// joins an *InputError per problem: each names the input, says what was
+// wrong and how to fix it, and never repeats a secret.
 func (c *Config) Validate(r runner) error {
 	var errs []error
 	bad := func(input, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("input %s: %s", input, fmt.Sprintf(format, args...)))
+		errs = append(errs, badInput(input, format, args...))
 	}
 
 	// Target.
+	appTarget := c.Org == "" && c.Repository == ""
 	switch {
 	case c.Org != "" && c.Repository != "":
 		bad("org", "set org or repository, not both (org for an organization webhook, repository for a repository webhook, neither for the App's webhook)")
@@ -123,49 +130,9 @@ func (c *Config) Validate(r runner) error {
 		}
 		c.target = redeliver.Target{Owner: owner, Repo: name}
 	}
-
-	// Hooks.
-	appTarget := c.Org == "" && c.Repository == ""
-	switch h := strings.TrimSpace(c.HookID); {
-	case appTarget && h != "":
-		if u, ok := parseHookURL(h); ok {
-			set := "org to " + u.org
-			if u.org == "" {
-				set = "repository to " + u.owner + "/" + u.repo
-			}
-			bad("hook-id", "%q is a webhook of %s: set %s as well (with neither org nor repository set, the action handles the GitHub App's own webhook, which has no hook id)", h, u.where(), set)
-			break
-		}
-		bad("hook-id", "the GitHub App webhook has no hook id; set org or repository to target an organization or repository webhook, or leave hook-id empty")
-	case !appTarget && h == "":
-		bad("hook-id", "required with org or repository: the webhook's id (from its settings page URL), a list such as 123,456, or all")
-	case strings.EqualFold(h, "all"):
-		c.hooks.all = true
-	case h != "":
-		for _, f := range strings.FieldsFunc(h, func(r rune) bool { return r == ',' || r == '\n' || r == ' ' || r == '\r' || r == '\t' }) {
-			if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
-				c.hooks.ids = append(c.hooks.ids, id)
-				continue
-			}
-			if !strings.HasPrefix(f, "https://") && !strings.HasPrefix(f, "http://") {
-				bad("hook-id", "want a webhook id such as 12345678, a list such as 123,456, or all; got %q", f)
-				continue
-			}
-			u, ok := parseHookURL(f)
-			if !ok {
-				bad("hook-id", "want a webhook id such as 12345678, or the URL of its settings page or REST API such as https://github.com/organizations/octo-org/settings/hooks/12345678 or https://api.github.com/repos/octo-org/octo-repo/hooks/12345678; got %q", f)
-				continue
-			}
-			if err := u.agrees(c.Org, c.Repository); err != "" {
-				bad("hook-id", "%q %s", f, err)
-				continue
-			}
-			c.hooks.ids = append(c.hooks.ids, u.id)
-			c.notes = append(c.notes, inputNote{"hook-id", fmt.Sprintf("took webhook id %d (%s) from %s", u.id, u.where(), f)})
-		}
-	default:
-		c.hooks.ids = []int64{0}
-	}
+	var hookErrs []error
+	c.hooks, c.notes, hookErrs = parseHookID(c.HookID, c.Org, c.Repository)
+	errs = append(errs, hookErrs...)
 
 	// Credentials.
 	switch {
@@ -173,8 +140,19 @@ func (c *Config) Validate(r runner) error {
 		bad("private-key", "required with app-id: the App's private key (the whole .pem file, usually from a secret)")
 	case c.AppID == "" && c.PrivateKey != "":
 		bad("app-id", "required with private-key: the App's id or client id")
-	case c.AppID != "" && !appIDRE.MatchString(c.AppID):
+	case c.AppID != "" && !auth.ValidAppID(c.AppID):
 		bad("app-id", "want the App's numeric id (such as 123456) or its client id (Iv1.…), got %q", c.AppID)
+	case c.AppID != "":
+		// Parsed here, once: a damaged key is bad input, not a failed run.
+		key, err := auth.ParsePrivateKey(c.PrivateKey)
+		var in *auth.InputError
+		switch {
+		case errors.As(err, &in):
+			bad(in.Input, "%s", in.Problem)
+		case err != nil:
+			bad("private-key", "%v", err)
+		}
+		c.key = key
 	}
 	if appTarget && c.AppID == "" {
 		bad("app-id", "required for the GitHub App's webhook (with neither org nor repository set): listing it needs an App JWT")

@@ -106,12 +106,9 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 	var app *auth.App
 	var inst *auth.Installations
 	if cfg.AppID != "" {
-		key, err := auth.ParsePrivateKey(cfg.PrivateKey)
-		if err != nil {
-			return nil, fmt.Errorf("input %w", err)
-		}
-		if app, err = auth.NewApp(cfg.AppID, key, srv); err != nil {
-			return nil, fmt.Errorf("input %w", err)
+		var err error
+		if app, err = auth.NewApp(cfg.AppID, cfg.key, srv); err != nil {
+			return nil, err
 		}
 		app.OnMint(d.log.AddMask)
 		if cfg.Token == "" {

@@ -86,18 +86,10 @@ func NewApp(appID string, key *rsa.PrivateKey, srv *clock.Server) (*App, error) 
 // App is used.
 func (a *App) OnMint(fn func(jwt string)) { a.onMint = fn }
 
-// ID returns the app id or client id the App was created with.
-func (a *App) ID() string { return a.id }
-
-// JWT returns a JWT that is valid for at least another 60 s of GitHub time,
-// minting a new one if the cached one is too old or was minted with an
-// estimate of GitHub's clock that has since moved by more than 30 s.
-func (a *App) JWT() (string, error) {
-	tok, _, err := a.current()
-	return tok, err
-}
-
-// current returns the JWT to use and the clock offset it was minted with.
+// current returns a JWT that is valid for at least another 60 s of GitHub
+// time, and the clock offset it was minted with. It mints a new one if the
+// cached one is too old or was minted with an estimate of GitHub's clock that
+// has since moved by more than 30 s.
 func (a *App) current() (string, time.Duration, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

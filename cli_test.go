@@ -201,7 +201,6 @@ func TestCLIFlagsEnvAndFiles(t *testing.T) {
 	}
 }
 
-// Several hooks get a file each.
 // A pasted API URL works as --hook-id; stderr says which id was taken.
 func TestCLIHookIDFromURL(t *testing.T) {
 	t.Parallel()
@@ -218,6 +217,7 @@ func TestCLIHookIDFromURL(t *testing.T) {
 	}
 }
 
+// Several hooks get a file each.
 func TestCLISeveralHooksFilePerHook(t *testing.T) {
 	t.Parallel()
 	w := newCLIWorld(t, "/api/v3")

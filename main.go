@@ -15,6 +15,9 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 )
 
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
 // Exit statuses, the same from the action and the command line.
 const (
 	exitOK      = 0

@@ -20,9 +20,6 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // logger is where a run tells what it does: the Actions log (annotations,
 // groups, masks) or a terminal.
 type logger interface {

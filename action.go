@@ -27,7 +27,7 @@ func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Wr
 	}
 	if err != nil {
 		gha.Errorf("%s", err)
-		return 2
+		return exitCode(err)
 	}
 	gha.Infof("hook-redeliver %s: %s", version, cfg)
 	for _, n := range cfg.notes {
@@ -38,9 +38,9 @@ func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Wr
 	writeResults(gha, getenv, rep)
 	if err != nil {
 		gha.Errorf("%s", err)
-		return 1
+		return exitCode(err)
 	}
-	return 0
+	return exitOK
 }
 
 // writeResults sets the step outputs and the job summary. Outside a runner

@@ -201,7 +201,6 @@ func TestCLIFlagsEnvAndFiles(t *testing.T) {
 	}
 }
 
-// Several hooks get a file each.
 // A pasted API URL works as --hook-id; stderr says which id was taken.
 func TestCLIHookIDFromURL(t *testing.T) {
 	t.Parallel()
@@ -218,6 +217,7 @@ func TestCLIHookIDFromURL(t *testing.T) {
 	}
 }
 
+// Several hooks get a file each.
 func TestCLISeveralHooksFilePerHook(t *testing.T) {
 	t.Parallel()
 	w := newCLIWorld(t, "/api/v3")
@@ -503,12 +503,12 @@ func TestDropInHostnameReachesConfig(t *testing.T) {
 			}
 			var stdout, stderr bytes.Buffer
 			inv, _ := parseCLI(nil, func(k string) string { return env[k] }, &stdout, &stderr)
-			cfg, st, err := inv.config(t.Context())
+			cfg, err := inv.config(t.Context())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cfg.APIURL != tc.want || !cfg.enterprise || cfg.cpOwner != "acme" || cfg.cpRepo != "ops" || st.file != "" || cfg.variableFor(77) != "LAST" {
-				t.Errorf("api %s (enterprise %t), checkpoint %s/%s %s, store %q", cfg.APIURL, cfg.enterprise, cfg.cpOwner, cfg.cpRepo, cfg.variableFor(77), st.file)
+			if cfg.APIURL != tc.want || !cfg.enterprise || cfg.cpOwner != "acme" || cfg.cpRepo != "ops" || cfg.checkpointFile != "" || cfg.variableFor(77) != "LAST" {
+				t.Errorf("api %s (enterprise %t), checkpoint %s/%s %s, store %q", cfg.APIURL, cfg.enterprise, cfg.cpOwner, cfg.cpRepo, cfg.variableFor(77), cfg.checkpointFile)
 			}
 		})
 	}

@@ -1,18 +1,18 @@
 package main
 
 import (
-	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/url"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/sethvargo/go-envconfig"
+	"github.com/google/go-github/v62/github"
 
+	"github.com/hook-redeliver/hook-redeliver/auth"
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
@@ -22,6 +22,9 @@ import (
 // INPUT_APP-ID in a workflow (see inputLookuper) and from APP_ID or --app-id
 // on the command line. Defaults live here and, for the Marketplace page, in
 // action.yml; a test keeps the two in step.
+//
+// Validate checks the inputs once and derives what the run uses; the run
+// only reads a validated Config.
 type Config struct {
 	AppID          string `env:"APP_ID"`
 	PrivateKey     string `env:"PRIVATE_KEY"`
@@ -48,12 +51,18 @@ type Config struct {
 	DispatchEventType  string `env:"DISPATCH_EVENT_TYPE"`
 	DispatchRepository string `env:"DISPATCH_REPOSITORY"`
 
+	// checkpointFile is set by the command line before Validate, not an
+	// input: the checkpoint is kept in this local file (one per hook, see
+	// checkpoint.PerHook), so no checkpoint repository is needed.
+	checkpointFile string
+
 	// Derived by Validate.
+	target     redeliver.Target // without a hook id
+	hooks      hookList
+	key        *rsa.PrivateKey // the App's, parsed
 	filter     redeliver.Filter
 	dispatchTo [2]string // owner, repo
 	runURL     string
-	target     targetSpec
-	hooks      hookList
 	since      sinceSpec
 	cpOwner    string
 	cpRepo     string
@@ -62,10 +71,6 @@ type Config struct {
 	// notes are said in the log once the run starts: what Validate read
 	// from a pasted URL.
 	notes []inputNote
-
-	// fileStore is set by the command line, not an input: the checkpoint
-	// is kept in a local file, so no checkpoint repository is needed.
-	fileStore bool
 }
 
 // String never shows a secret: the config may end up in a debug log.
@@ -77,59 +82,9 @@ func (c *Config) String() string {
 		return "(set)"
 	}
 	return fmt.Sprintf("target=%s hooks=%s api-url=%s app-id=%s private-key=%s token=%s checkpoint=%s in %s/%s since=%q dry-run=%t max-redeliveries=%d max-attempts=%d timeout=%s redelivery-interval=%s",
-		c.target, c.hooks, c.APIURL, c.AppID, red(c.PrivateKey), red(c.Token), c.CheckpointVariable, c.cpOwner, c.cpRepo,
+		c.target.Holder(), c.hooks, c.APIURL, c.AppID, red(c.PrivateKey), red(c.Token), c.CheckpointVariable, c.cpOwner, c.cpRepo,
 		c.Since, c.DryRun, c.MaxRedeliveries, c.MaxAttempts, c.Timeout, c.RedeliveryInterval)
 }
-
-// inputLookuper reads the config's keys from the runner's input variables:
-// APP_ID from INPUT_APP-ID. go-envconfig rejects keys with hyphens, and the
-// runner keeps them, so the mapping happens here. The runner sets every
-// declared input, empty when the workflow gave none: empty counts as unset, so
-// that the defaults in Config apply.
-type inputLookuper func(string) string
-
-func (l inputLookuper) Lookup(key string) (string, bool) {
-	v := strings.TrimSpace(l("INPUT_" + strings.ReplaceAll(key, "_", "-")))
-	return v, v != ""
-}
-
-// loadConfig fills a Config from l.
-func loadConfig(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
-	var c Config
-	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: l}); err != nil {
-		return nil, inputError(err)
-	}
-	return &c, nil
-}
-
-// inputError rewrites go-envconfig's "MaxAttempts: strconv.ParseInt: ..."
-// into "input max-attempts: ...".
-func inputError(err error) error {
-	msg := err.Error()
-	field, rest, ok := strings.Cut(msg, ": ")
-	if !ok {
-		return err
-	}
-	f, found := reflect.TypeOf(Config{}).FieldByName(field)
-	if !found {
-		return err
-	}
-	key, _, _ := strings.Cut(f.Tag.Get("env"), ",")
-	want := map[reflect.Kind]string{
-		reflect.Bool:  "true or false",
-		reflect.Int:   "a whole number",
-		reflect.Int64: "a whole number",
-	}[f.Type.Kind()]
-	if f.Type == reflect.TypeOf(time.Duration(0)) {
-		want = "a duration such as 90s, 30m or 2h"
-	}
-	if want != "" {
-		return fmt.Errorf("input %s: want %s (%s)", inputName(key), want, rest)
-	}
-	return fmt.Errorf("input %s: %s", inputName(key), rest)
-}
-
-func inputName(key string) string { return strings.ToLower(strings.ReplaceAll(key, "_", "-")) }
 
 // inputNote is something Validate read from an input that the log should
 // say: the action prints "hook-id: text", the command line names the flag or
@@ -143,132 +98,23 @@ type runner struct {
 	runURL     string // GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID
 }
 
-type targetSpec struct{ org, owner, repo string }
-
-func (t targetSpec) String() string {
-	switch {
-	case t.org != "":
-		return "org " + t.org
-	case t.owner != "":
-		return "repository " + t.owner + "/" + t.repo
-	}
-	return "GitHub App webhook"
-}
-
-// hookList is the hook-id input: ids, or every hook of the target.
-type hookList struct {
-	all bool
-	ids []int64
-}
-
-func (h hookList) String() string {
-	if h.all {
-		return "all"
-	}
-	s := make([]string, len(h.ids))
-	for i, id := range h.ids {
-		s[i] = strconv.FormatInt(id, 10)
-	}
-	return strings.Join(s, ",")
-}
-
-// hookURL is a webhook named by a pasted URL: its id, and the organization
-// or the repository the URL says it belongs to.
-type hookURL struct {
-	id               int64
-	org, owner, repo string
-}
-
-// parseHookURL reads a webhook's id from the URL of its settings page or of
-// its REST API, on github.com, GHE.com or Enterprise Server:
-//
-//	https://github.com/organizations/octo-org/settings/hooks/123456
-//	https://github.com/octo-org/octo-repo/settings/hooks/123456
-//	https://api.github.com/orgs/octo-org/hooks/123456
-//	https://ghes.example.com/api/v3/repos/octo-org/octo-repo/hooks/123456/deliveries
-//
-// Whatever follows the id (a path such as /deliveries, a ?tab= query, a
-// #fragment) is ignored. It reports false for anything else.
-func parseHookURL(s string) (hookURL, bool) {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return hookURL{}, false
-	}
-	seg := strings.Split(strings.Trim(u.Path, "/"), "/")
-	if len(seg) >= 2 && seg[0] == "api" && seg[1] == "v3" { // Enterprise Server's REST API
-		seg = seg[2:]
-	}
-	at := func(i int, want string) bool { return i < len(seg) && seg[i] == want }
-	var h hookURL
-	var idAt int
-	switch {
-	case at(0, "organizations") && at(2, "settings") && at(3, "hooks"):
-		h.org, idAt = seg[1], 4
-	case at(0, "orgs") && at(2, "hooks"):
-		h.org, idAt = seg[1], 3
-	case at(0, "orgs") && at(2, "settings") && at(3, "hooks"): // GitHub's newer /orgs/ pages
-		h.org, idAt = seg[1], 4
-	case at(0, "repos") && at(3, "hooks"):
-		h.owner, h.repo, idAt = seg[1], seg[2], 4
-	case at(2, "settings") && at(3, "hooks"):
-		h.owner, h.repo, idAt = seg[0], seg[1], 4
-	default:
-		return hookURL{}, false
-	}
-	if idAt >= len(seg) {
-		return hookURL{}, false
-	}
-	id, err := strconv.ParseInt(seg[idAt], 10, 64)
-	if err != nil || id <= 0 {
-		return hookURL{}, false
-	}
-	h.id = id
-	if h.org != "" && !loginRE.MatchString(h.org) || h.org == "" && (!loginRE.MatchString(h.owner) || !repoRE.MatchString(h.repo)) {
-		return hookURL{}, false
-	}
-	return h, true
-}
-
-// where names the webhook's owner: "organization acme" or "repository o/r".
-func (h hookURL) where() string {
-	if h.org != "" {
-		return "organization " + h.org
-	}
-	return "repository " + h.owner + "/" + h.repo
-}
-
-// agrees checks the URL against the org and repository inputs (logins and
-// names are case-insensitive on GitHub). It returns what contradicts, or "".
-func (h hookURL) agrees(org, repository string) string {
-	switch {
-	case org != "" && h.org != "" && !strings.EqualFold(org, h.org):
-		return fmt.Sprintf("is a webhook of organization %s, but org is %s", h.org, org)
-	case org != "" && h.org == "":
-		return fmt.Sprintf("is a webhook of repository %s/%s, but org is %s (for a repository webhook set repository instead)", h.owner, h.repo, org)
-	case repository != "" && h.org != "":
-		return fmt.Sprintf("is a webhook of organization %s, but repository is %s (for an organization webhook set org instead)", h.org, repository)
-	case repository != "" && !strings.EqualFold(repository, h.owner+"/"+h.repo):
-		return fmt.Sprintf("is a webhook of repository %s/%s, but repository is %s", h.owner, h.repo, repository)
-	}
-	return ""
-}
-
+// GitHub's rules for an account's login and a repository's name.
 var (
 	loginRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
 	repoRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
-	appIDRE = regexp.MustCompile(`^(?:[0-9]{1,19}|Iv[0-9A-Za-z.]{4,40})$`)
 )
 
-// Validate checks every input and derives what the run needs. Each error
-// names the input, says what was wrong and how to fix it, and never repeats a
-// secret.
+// Validate checks every input and derives what the run needs. Its error
+// joins an *InputError per problem: each names the input, says what was
+// wrong and how to fix it, and never repeats a secret.
 func (c *Config) Validate(r runner) error {
 	var errs []error
 	bad := func(input, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("input %s: %s", input, fmt.Sprintf(format, args...)))
+		errs = append(errs, badInput(input, format, args...))
 	}
 
 	// Target.
+	appTarget := c.Org == "" && c.Repository == ""
 	switch {
 	case c.Org != "" && c.Repository != "":
 		bad("org", "set org or repository, not both (org for an organization webhook, repository for a repository webhook, neither for the App's webhook)")
@@ -276,57 +122,17 @@ func (c *Config) Validate(r runner) error {
 		if !loginRE.MatchString(c.Org) {
 			bad("org", "%q is not an organization login", c.Org)
 		}
-		c.target = targetSpec{org: c.Org}
+		c.target = redeliver.Target{Org: c.Org}
 	case c.Repository != "":
 		owner, name, ok := strings.Cut(c.Repository, "/")
 		if !ok || !loginRE.MatchString(owner) || !repoRE.MatchString(name) {
 			bad("repository", "want owner/name such as octo-org/octo-repo, got %q", c.Repository)
 		}
-		c.target = targetSpec{owner: owner, repo: name}
+		c.target = redeliver.Target{Owner: owner, Repo: name}
 	}
-
-	// Hooks.
-	appTarget := c.Org == "" && c.Repository == ""
-	switch h := strings.TrimSpace(c.HookID); {
-	case appTarget && h != "":
-		if u, ok := parseHookURL(h); ok {
-			set := "org to " + u.org
-			if u.org == "" {
-				set = "repository to " + u.owner + "/" + u.repo
-			}
-			bad("hook-id", "%q is a webhook of %s: set %s as well (with neither org nor repository set, the action handles the GitHub App's own webhook, which has no hook id)", h, u.where(), set)
-			break
-		}
-		bad("hook-id", "the GitHub App webhook has no hook id; set org or repository to target an organization or repository webhook, or leave hook-id empty")
-	case !appTarget && h == "":
-		bad("hook-id", "required with org or repository: the webhook's id (from its settings page URL), a list such as 123,456, or all")
-	case strings.EqualFold(h, "all"):
-		c.hooks.all = true
-	case h != "":
-		for _, f := range strings.FieldsFunc(h, func(r rune) bool { return r == ',' || r == '\n' || r == ' ' || r == '\r' || r == '\t' }) {
-			if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
-				c.hooks.ids = append(c.hooks.ids, id)
-				continue
-			}
-			if !strings.HasPrefix(f, "https://") && !strings.HasPrefix(f, "http://") {
-				bad("hook-id", "want a webhook id such as 12345678, a list such as 123,456, or all; got %q", f)
-				continue
-			}
-			u, ok := parseHookURL(f)
-			if !ok {
-				bad("hook-id", "want a webhook id such as 12345678, or the URL of its settings page or REST API such as https://github.com/organizations/octo-org/settings/hooks/12345678 or https://api.github.com/repos/octo-org/octo-repo/hooks/12345678; got %q", f)
-				continue
-			}
-			if err := u.agrees(c.Org, c.Repository); err != "" {
-				bad("hook-id", "%q %s", f, err)
-				continue
-			}
-			c.hooks.ids = append(c.hooks.ids, u.id)
-			c.notes = append(c.notes, inputNote{"hook-id", fmt.Sprintf("took webhook id %d (%s) from %s", u.id, u.where(), f)})
-		}
-	default:
-		c.hooks.ids = []int64{0}
-	}
+	var hookErrs []error
+	c.hooks, c.notes, hookErrs = parseHookID(c.HookID, c.Org, c.Repository)
+	errs = append(errs, hookErrs...)
 
 	// Credentials.
 	switch {
@@ -334,8 +140,19 @@ func (c *Config) Validate(r runner) error {
 		bad("private-key", "required with app-id: the App's private key (the whole .pem file, usually from a secret)")
 	case c.AppID == "" && c.PrivateKey != "":
 		bad("app-id", "required with private-key: the App's id or client id")
-	case c.AppID != "" && !appIDRE.MatchString(c.AppID):
+	case c.AppID != "" && !auth.ValidAppID(c.AppID):
 		bad("app-id", "want the App's numeric id (such as 123456) or its client id (Iv1.…), got %q", c.AppID)
+	case c.AppID != "":
+		// Parsed here, once: a damaged key is bad input, not a failed run.
+		key, err := auth.ParsePrivateKey(c.PrivateKey)
+		var in *auth.InputError
+		switch {
+		case errors.As(err, &in):
+			bad(in.Input, "%s", in.Problem)
+		case err != nil:
+			bad("private-key", "%v", err)
+		}
+		c.key = key
 	}
 	if appTarget && c.AppID == "" {
 		bad("app-id", "required for the GitHub App's webhook (with neither org nor repository set): listing it needs an App JWT")
@@ -374,7 +191,7 @@ func (c *Config) Validate(r runner) error {
 	}
 	owner, name, ok := strings.Cut(cpRepo, "/")
 	switch {
-	case c.fileStore:
+	case c.checkpointFile != "":
 	case cpRepo == "":
 		bad("checkpoint-repository", "required outside a workflow run: the owner/name of the repository holding the checkpoint variable")
 	case !ok || !loginRE.MatchString(owner) || !repoRE.MatchString(name):
@@ -439,15 +256,49 @@ func (c *Config) Validate(r runner) error {
 	return errors.Join(errs...)
 }
 
-// variableFor returns the checkpoint variable of one hook.
+// targetFor is the target of one hook.
+func (c *Config) targetFor(hookID int64) redeliver.Target {
+	t := c.target
+	t.HookID = hookID
+	return t
+}
+
+// variableFor returns the checkpoint variable of one hook: the name the
+// user gave, or the name derived from the target.
 func (c *Config) variableFor(hookID int64) string {
 	if c.CheckpointVariable != "" {
-		if c.hooks.all || len(c.hooks.ids) > 1 {
-			return fmt.Sprintf("%s_%d", c.CheckpointVariable, hookID)
-		}
-		return c.CheckpointVariable
+		return checkpoint.PerHook(c.CheckpointVariable, c.hooks.several(), hookID)
 	}
-	return checkpoint.DefaultName(c.AppID, c.target.org, c.target.owner, c.target.repo, hookID)
+	return c.targetFor(hookID).CheckpointName(c.AppID)
+}
+
+// storeFor returns the checkpoint store of one hook: the command line's file,
+// or a repository variable read and written with client.
+func (c *Config) storeFor(hookID int64, client *github.Client) checkpoint.Store {
+	if c.checkpointFile != "" {
+		return checkpoint.NewFile(checkpoint.PerHook(c.checkpointFile, c.hooks.several(), hookID))
+	}
+	return checkpoint.NewVariable(client, c.cpOwner, c.cpRepo, c.variableFor(hookID))
+}
+
+// checkpointPlace says where the checkpoints are kept, for the command
+// line's first log line.
+func (c *Config) checkpointPlace() string {
+	switch {
+	case c.checkpointFile != "":
+		return c.checkpointFile
+	case !c.hooks.all && len(c.hooks.ids) == 1:
+		return fmt.Sprintf("variable %s in %s/%s", c.variableFor(c.hooks.ids[0]), c.cpOwner, c.cpRepo)
+	}
+	return fmt.Sprintf("a variable per webhook in %s/%s", c.cpOwner, c.cpRepo)
+}
+
+// withoutSince is a copy of c that reads from the checkpoint: --loop's
+// passes after the first.
+func (c *Config) withoutSince() *Config {
+	next := *c
+	next.since, next.Since = sinceSpec{}, ""
+	return &next
 }
 
 // retention is how long GitHub keeps deliveries that can be redelivered: three

@@ -66,7 +66,7 @@ func TestHookIDTakesAPastedURL(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			env := map[string]string{"TOKEN": "t", "APP_ID": "1", "PRIVATE_KEY": "k"}
+			env := map[string]string{"TOKEN": "t", "APP_ID": "1", "PRIVATE_KEY": keyPEM(testKey())}
 			for k, v := range tt.inputs {
 				env[k] = v
 			}

@@ -30,7 +30,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		fmt.Fprintln(stderr, "demo: generate a key:", err)
-		return 1
+		return exitFailure
 	}
 	const appID = 424242
 	fake.AddApp(appID, "", &key.PublicKey)
@@ -62,7 +62,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
-		return 1
+		return exitFailure
 	}
 	rep, err := execute(ctx, cfg, deps{clock: vc, log: &textLogger{w: stderr}})
 	// SIMULATED in every title: a copied demo report must never pass for
@@ -72,11 +72,11 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
 	fmt.Fprint(stdout, rep.Markdown())
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
-		return 1
+		return exitFailure
 	}
 	if err := fake.Err(); err != nil {
 		fmt.Fprintln(stderr, "demo: the simulated GitHub saw unexpected requests:", err)
-		return 1
+		return exitFailure
 	}
-	return 0
+	return exitOK
 }

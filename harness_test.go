@@ -185,7 +185,7 @@ func (h *harness) add(hook fakegithub.HookRef, guid string, minutesAgo int, rede
 	return h.fake.AddDelivery(hook, d)
 }
 
-// posts returns the redeliveries GitHub performed, by GUID.
+// redelivered returns the redeliveries GitHub performed, by GUID.
 func (h *harness) redelivered() map[string]int {
 	out := map[string]int{}
 	for _, r := range h.fake.Redeliveries() {

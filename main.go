@@ -5,11 +5,25 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"os/signal"
 	"runtime"
 	"syscall"
+
+	"github.com/hook-redeliver/hook-redeliver/checkpoint"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit statuses, the same from the action and the command line.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the run failed; the report says what was done
+	exitUsage   = 2 // bad input: flags, variables, files or inputs
+	exitLocked  = 3 // another run holds the checkpoint file's lock (command line only)
 )
 
 func main() {
@@ -28,10 +42,8 @@ func main() {
 	os.Exit(code)
 }
 
-// realMain picks the mode and returns the exit status: 0 when every hook
-// was handled, 1 when something failed, 2 for bad input, 3 when another run
-// holds the checkpoint file (command line only). terminal tells whether a
-// person watches stdout.
+// realMain picks the mode and returns the exit status. terminal tells
+// whether a person watches stdout.
 func realMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool) int {
 	if actionMode(args, getenv) {
 		return runAction(ctx, getenv, stdout)
@@ -68,4 +80,19 @@ func actionMode(args []string, getenv func(string) string) bool {
 		}
 	}
 	return false
+}
+
+// exitCode is the exit status for what a run or its setup returned.
+func exitCode(err error) int {
+	var in *InputError
+	var locked *checkpoint.LockedError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &in):
+		return exitUsage
+	case errors.As(err, &locked):
+		return exitLocked
+	}
+	return exitFailure
 }

@@ -20,9 +20,6 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // logger is where a run tells what it does: the Actions log (annotations,
 // groups, masks) or a terminal.
 type logger interface {
@@ -42,8 +39,8 @@ type deps struct {
 	// rand, if set, draws the transports' backoff jitter (tests replay a
 	// run under faults exactly).
 	rand *rand.Rand
-	// store returns the checkpoint store of one hook; nil means a repository
-	// variable through the GitHub client given.
+	// store, if set, returns the checkpoint store of one hook instead of
+	// the one the Config selects (Config.storeFor).
 	store func(cfg *Config, hookID int64, client *github.Client) checkpoint.Store
 }
 
@@ -106,12 +103,9 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 	var app *auth.App
 	var inst *auth.Installations
 	if cfg.AppID != "" {
-		key, err := auth.ParsePrivateKey(cfg.PrivateKey)
-		if err != nil {
-			return nil, fmt.Errorf("input %w", err)
-		}
-		if app, err = auth.NewApp(cfg.AppID, key, srv); err != nil {
-			return nil, fmt.Errorf("input %w", err)
+		var err error
+		if app, err = auth.NewApp(cfg.AppID, cfg.key, srv); err != nil {
+			return nil, err
 		}
 		app.OnMint(d.log.AddMask)
 		if cfg.Token == "" {
@@ -126,16 +120,12 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 
 	var hookAuth, cpAuth http.RoundTripper
 	switch {
-	case cfg.target.org == "" && cfg.target.owner == "":
+	case cfg.target.Kind() == redeliver.AppHook:
 		hookAuth = app.RoundTripper(base)
 	case cfg.Token != "":
 		hookAuth = auth.Token(cfg.Token, base)
-	case cfg.target.org != "":
-		hookAuth = inst.RoundTripper(auth.Scope{Org: cfg.target.org, InstallationID: cfg.InstallationID,
-			Permissions: auth.Permissions{"organization_hooks": write}}, base)
 	default:
-		hookAuth = inst.RoundTripper(auth.Scope{Owner: cfg.target.owner, Repo: cfg.target.repo, InstallationID: cfg.InstallationID,
-			Permissions: auth.Permissions{"repository_hooks": write}}, base)
+		hookAuth = inst.RoundTripper(cfg.target.Scope(write, cfg.InstallationID), base)
 	}
 	if cfg.Token != "" {
 		cpAuth = auth.Token(cfg.Token, base)
@@ -188,11 +178,10 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 	if err != nil {
 		return rep, err
 	}
-	target := redeliver.Target{Org: cfg.target.org, Owner: cfg.target.owner, Repo: cfg.target.repo}
 	ids := cfg.hooks.ids
 	if cfg.hooks.all {
-		d.log.Group("Webhooks of " + cfg.target.String())
-		ids, err = redeliver.ListHooks(ctx, cl.hooks, target)
+		d.log.Group("Webhooks of " + cfg.target.Holder())
+		ids, err = redeliver.ListHooks(ctx, cl.hooks, cfg.target)
 		d.log.EndGroup()
 		if err != nil {
 			return rep, err
@@ -201,13 +190,14 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 	}
 
 	var errs []error
+	target := cfg.target
 	for _, id := range ids {
-		target.HookID = id
+		target = cfg.targetFor(id)
 		var store checkpoint.Store
 		if d.store != nil {
 			store = d.store(cfg, id, cl.checkpoint)
 		} else {
-			store = checkpoint.NewVariable(cl.checkpoint, cfg.cpOwner, cfg.cpRepo, cfg.variableFor(id))
+			store = cfg.storeFor(id, cl.checkpoint)
 		}
 		h := runHook(ctx, cfg, d, srv, cl, target, store, passDeadline)
 		rep.Hooks = append(rep.Hooks, h)
@@ -218,7 +208,7 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 	if cl.dispatch != nil && !cfg.DryRun && rep.NeedsAttention() {
 		p := buildDispatch(rep, target.String(), cfg.runURL)
 		if len(rep.Hooks) > 1 {
-			p.Target = fmt.Sprintf("%d webhooks of %s", len(rep.Hooks), cfg.target)
+			p.Target = fmt.Sprintf("%d webhooks of %s", len(rep.Hooks), cfg.target.Holder())
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()

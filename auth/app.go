@@ -2,7 +2,6 @@ package auth
 
 import (
 	"crypto/rsa"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -32,11 +31,14 @@ const (
 	skewTolerance = 30 * time.Second
 )
 
-// Client ids look like "Iv1.0123456789abcdef" (older apps) or "Iv23li…".
-var (
-	numericAppID = regexp.MustCompile(`^[0-9]{1,20}$`)
-	clientID     = regexp.MustCompile(`^Iv[0-9A-Za-z]+(\.[0-9A-Za-z]+)?$`)
-)
+// appIDRE is what identifies an App: its numeric App ID, or its client ID,
+// "Iv1.0123456789abcdef" (older Apps) or "Iv23li…".
+var appIDRE = regexp.MustCompile(`^(?:[0-9]{1,19}|Iv[0-9A-Za-z]{1,40}(?:\.[0-9A-Za-z]{1,40})?)$`)
+
+// ValidAppID reports whether id is an App ID or a client ID. It is the one
+// rule for the app-id input: the configuration checks it before a run, and
+// NewApp again.
+func ValidAppID(id string) bool { return appIDRE.MatchString(id) }
 
 // App mints GitHub App JWTs (RS256, iat = GitHub-now − 60 s, exp = GitHub-now +
 // 8 min, iss = the app id or client id as given).
@@ -65,15 +67,13 @@ func NewApp(appID string, key *rsa.PrivateKey, srv *clock.Server) (*App, error) 
 	appID = strings.TrimSpace(appID)
 	switch {
 	case appID == "":
-		return nil, errors.New("app-id: empty; set it to the App ID or client ID shown on the App's settings page")
-	case numericAppID.MatchString(appID), clientID.MatchString(appID):
-	default:
+		return nil, &InputError{Input: "app-id", Problem: "empty; set it to the App ID or client ID shown on the App's settings page"}
+	case !ValidAppID(appID):
 		// The id is not a secret, so the message can show it.
-		return nil, fmt.Errorf("app-id: %q is neither a numeric App ID nor a client ID (like \"Iv23li…\"); "+
-			"copy one from the App's settings page", appID)
-	}
-	if key == nil {
-		return nil, errors.New("private-key: no key given")
+		return nil, &InputError{Input: "app-id", Problem: fmt.Sprintf("%q is neither a numeric App ID nor a client ID (like \"Iv23li…\"); "+
+			"copy one from the App's settings page", appID)}
+	case key == nil:
+		return nil, badKey("no key given")
 	}
 	if srv == nil {
 		srv = clock.NewServer(clock.Real{})
@@ -86,18 +86,10 @@ func NewApp(appID string, key *rsa.PrivateKey, srv *clock.Server) (*App, error) 
 // App is used.
 func (a *App) OnMint(fn func(jwt string)) { a.onMint = fn }
 
-// ID returns the app id or client id the App was created with.
-func (a *App) ID() string { return a.id }
-
-// JWT returns a JWT that is valid for at least another 60 s of GitHub time,
-// minting a new one if the cached one is too old or was minted with an
-// estimate of GitHub's clock that has since moved by more than 30 s.
-func (a *App) JWT() (string, error) {
-	tok, _, err := a.current()
-	return tok, err
-}
-
-// current returns the JWT to use and the clock offset it was minted with.
+// current returns a JWT that is valid for at least another 60 s of GitHub
+// time, and the clock offset it was minted with. It mints a new one if the
+// cached one is too old or was minted with an estimate of GitHub's clock that
+// has since moved by more than 30 s.
 func (a *App) current() (string, time.Duration, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -216,19 +208,6 @@ func (t *appTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.app.srv.Observe(resp.Header)
 	return resp, nil
-}
-
-// ExplainError turns GitHub's 401 on a JWT-authenticated route into a
-// *JWTRejectedError that says what to check. Other errors are returned
-// unchanged.
-func (a *App) ExplainError(err error) error {
-	rej, ok := ClassifyJWTError(err)
-	if !ok {
-		return err
-	}
-	out := *rej
-	out.AppID = a.id
-	return &out
 }
 
 func absDuration(d time.Duration) time.Duration {

@@ -52,8 +52,8 @@ func TestNewApp(t *testing.T) {
 			if err != nil {
 				t.Fatalf("NewApp(%q): %v", tc.id, err)
 			}
-			if got, want := app.ID(), strings.TrimSpace(tc.id); got != want {
-				t.Errorf("ID() = %q, want %q", got, want)
+			if got, want := app.id, strings.TrimSpace(tc.id); got != want {
+				t.Errorf("app id = %q, want %q", got, want)
 			}
 		})
 	}
@@ -94,7 +94,7 @@ func TestAppJWT(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			tok, err := app.JWT()
+			tok, err := jwtOf(app)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,7 +111,7 @@ func TestAppJWT(t *testing.T) {
 
 			// Reused while more than a minute of life remains.
 			vc.Advance(6 * time.Minute)
-			again, err := app.JWT()
+			again, err := jwtOf(app)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,7 +121,7 @@ func TestAppJWT(t *testing.T) {
 
 			// Re-minted once less than a minute remains, and valid then.
 			vc.Advance(2 * time.Minute)
-			fresh, err := app.JWT()
+			fresh, err := jwtOf(app)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,14 +147,14 @@ func TestAppJWTRemintsWhenEstimateMoves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := app.JWT()
+	first, err := jwtOf(app)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// A Date header within the tolerance keeps the JWT.
 	srv.ObserveTime(vc.Now().Add(10 * time.Second))
-	if tok, _ := app.JWT(); tok != first {
+	if tok, _ := jwtOf(app); tok != first {
 		t.Error("JWT re-minted after a 10 s correction")
 	}
 
@@ -162,7 +162,7 @@ func TestAppJWTRemintsWhenEstimateMoves(t *testing.T) {
 	// GitHub's future: re-mint on GitHub's time.
 	github := vc.Now().Add(-3 * time.Minute)
 	srv.ObserveTime(github)
-	tok, err := app.JWT()
+	tok, err := jwtOf(app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,38 +449,6 @@ func TestAppRoundTripperTransportError(t *testing.T) {
 	}
 }
 
-func TestAppExplainError(t *testing.T) {
-	t.Parallel()
-	app, err := NewApp("123", newKey(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp401 := &http.Response{StatusCode: 401, Request: &http.Request{Method: "GET", URL: mustURL(t, "https://api.github.com/app/hook/deliveries")}}
-	er := &github.ErrorResponse{Response: resp401, Message: msgDecode}
-
-	got := app.ExplainError(er)
-	want := "GitHub could not verify the App JWT: wrong key or app id; check that private-key is a current key of the App that app-id (123) names"
-	if !strings.Contains(got.Error(), want) || !strings.Contains(got.Error(), er.Message) {
-		t.Errorf("ExplainError = %q, want it to contain %q and GitHub's message", got, want)
-	}
-	var as *github.ErrorResponse
-	if !errors.As(got, &as) {
-		t.Error("ExplainError lost the *github.ErrorResponse")
-	}
-	var rej *JWTRejectedError
-	if !errors.As(got, &rej) || rej.Reason != JWTSignature {
-		t.Errorf("ExplainError = %#v, want a *JWTRejectedError for the signature", got)
-	}
-
-	other := &github.ErrorResponse{Response: &http.Response{StatusCode: 403}}
-	if got := app.ExplainError(other); got != error(other) {
-		t.Errorf("ExplainError changed a 403: %v", got)
-	}
-	if got := app.ExplainError(context.Canceled); got != context.Canceled {
-		t.Errorf("ExplainError changed a non-API error: %v", got)
-	}
-}
-
 // TestClassifyJWTError reads each of GitHub's messages for a refused App JWT,
 // and checks that only a signature or issuer refusal blames the key or app
 // id.
@@ -571,15 +539,15 @@ func TestAppOnMintSeesEveryJWTFirst(t *testing.T) {
 	}
 	var minted []string
 	app.OnMint(func(j string) { minted = append(minted, j) })
-	first, err := app.JWT()
+	first, err := jwtOf(app)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := app.JWT(); again != first {
+	if again, _ := jwtOf(app); again != first {
 		t.Fatal("JWT was re-minted within its life")
 	}
 	vc.Advance(8 * time.Minute)
-	second, err := app.JWT()
+	second, err := jwtOf(app)
 	if err != nil {
 		t.Fatal(err)
 	}

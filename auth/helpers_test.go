@@ -102,3 +102,9 @@ func noSecrets(t *testing.T, msg string) {
 		}
 	}
 }
+
+// jwtOf returns the JWT app would send now.
+func jwtOf(app *App) (string, error) {
+	tok, _, err := app.current()
+	return tok, err
+}

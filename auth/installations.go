@@ -263,16 +263,15 @@ func (i *Installations) installationID(ctx context.Context, scope Scope) (int64,
 
 	var (
 		inst *github.Installation
-		resp *github.Response
 		err  error
 	)
 	if scope.Repo != "" {
-		inst, resp, err = i.client.Apps.FindRepositoryInstallation(ctx, scope.Owner, scope.Repo)
+		inst, _, err = i.client.Apps.FindRepositoryInstallation(ctx, scope.Owner, scope.Repo)
 	} else {
-		inst, resp, err = i.client.Apps.FindOrganizationInstallation(ctx, scope.Org)
+		inst, _, err = i.client.Apps.FindOrganizationInstallation(ctx, scope.Org)
 	}
 	if err != nil {
-		return 0, i.explainLookup(scope, resp, err)
+		return 0, i.explain(scope, 0, err)
 	}
 	if inst.GetID() == 0 {
 		return 0, fmt.Errorf("finding the GitHub App installation for %s: GitHub returned no installation id", scope)
@@ -303,7 +302,12 @@ func (i *Installations) mint(ctx context.Context, id int64, scope Scope) (string
 	var it github.InstallationToken
 	resp, err := i.client.Do(ctx, req, &it)
 	if err != nil {
-		return "", time.Time{}, i.explainMint(id, scope, resp, err)
+		if resp != nil && resp.StatusCode == http.StatusNotFound {
+			// The installation was looked up a moment ago; it was removed
+			// since.
+			i.forgetLookup(scope)
+		}
+		return "", time.Time{}, i.explain(scope, id, err)
 	}
 	tok := it.GetToken()
 	if tok == "" {
@@ -329,56 +333,39 @@ func (i *Installations) app() string {
 	return fmt.Sprintf("the GitHub App (app-id %s)", i.appID)
 }
 
-// jwtRejected explains a 401 on a route authenticated with the App JWT:
-// what was being done, GitHub's error, and a *JWTRejectedError's advice,
-// which blames app-id or private-key only when GitHub refused the signature
-// or the issuer.
-func (i *Installations) jwtRejected(doing string, err error) error {
-	rej, ok := ClassifyJWTError(err)
-	if !ok {
+// explain adds to an API error of finding the installation (id 0) or of
+// minting a token for installation id what the user can do about it: which
+// installation, permission or input is at fault. A 401 is GitHub refusing
+// the App JWT: a *JWTRejectedError's advice blames app-id or private-key
+// only when GitHub refused the signature or the issuer.
+func (i *Installations) explain(scope Scope, id int64, err error) error {
+	doing := fmt.Sprintf("finding the GitHub App installation for %s", scope)
+	if id != 0 {
+		doing = fmt.Sprintf("creating an installation token for %s", scope)
+	}
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil {
 		return fmt.Errorf("%s: %w", doing, err)
 	}
-	out := *rej
-	out.AppID = i.appID
-	return fmt.Errorf("%s: %w", doing, &out)
-}
-
-func (i *Installations) explainLookup(scope Scope, resp *github.Response, err error) error {
-	var er *github.ErrorResponse
-	if !errors.As(err, &er) || resp == nil {
-		return fmt.Errorf("finding the GitHub App installation for %s: %w", scope, err)
-	}
-	switch resp.StatusCode {
-	case http.StatusUnauthorized:
-		return i.jwtRejected(fmt.Sprintf("finding the GitHub App installation for %s", scope), err)
-	case http.StatusNotFound:
-		if scope.Repo != "" {
-			return fmt.Errorf("%s is not installed on repository %q: install it on %q and make sure the installation "+
-				"includes that repository, or set installation-id: %w", i.app(), scope.Owner+"/"+scope.Repo, scope.Owner, err)
+	switch code := er.Response.StatusCode; {
+	case code == http.StatusUnauthorized:
+		if rej, ok := ClassifyJWTError(err); ok {
+			out := *rej
+			out.AppID = i.appID
+			return fmt.Errorf("%s: %w", doing, &out)
 		}
+	case code == http.StatusNotFound && id == 0 && scope.Repo != "":
+		return fmt.Errorf("%s is not installed on repository %q: install it on %q and make sure the installation "+
+			"includes that repository, or set installation-id: %w", i.app(), scope.Owner+"/"+scope.Repo, scope.Owner, err)
+	case code == http.StatusNotFound && id == 0:
 		return fmt.Errorf("%s is not installed on organization %q: install it on that account, or set installation-id: %w",
 			i.app(), scope.Org, err)
-	}
-	return fmt.Errorf("finding the GitHub App installation for %s: %w", scope, err)
-}
-
-func (i *Installations) explainMint(id int64, scope Scope, resp *github.Response, err error) error {
-	var er *github.ErrorResponse
-	if !errors.As(err, &er) || resp == nil {
-		return fmt.Errorf("creating an installation token for %s: %w", scope, err)
-	}
-	switch resp.StatusCode {
-	case http.StatusUnauthorized:
-		return i.jwtRejected(fmt.Sprintf("creating an installation token for %s", scope), err)
-	case http.StatusNotFound:
-		if scope.InstallationID != 0 {
-			return fmt.Errorf("installation %d of %s was not found: check installation-id, or leave it empty "+
-				"to look the installation up: %w", id, i.app(), err)
-		}
-		// The installation was looked up a moment ago; it was removed since.
-		i.forgetLookup(scope)
+	case code == http.StatusNotFound && scope.InstallationID != 0:
+		return fmt.Errorf("installation %d of %s was not found: check installation-id, or leave it empty "+
+			"to look the installation up: %w", id, i.app(), err)
+	case code == http.StatusNotFound:
 		return fmt.Errorf("installation %d of %s for %s was not found (uninstalled?): %w", id, i.app(), scope, err)
-	case http.StatusUnprocessableEntity:
+	case code == http.StatusUnprocessableEntity && id != 0:
 		msg := fmt.Sprintf("GitHub refused an installation token for %s with permissions %s: grant them in the App's "+
 			"settings (Permissions & events) and accept them on the installation (its Configure page in the "+
 			"account's settings)", scope, scope.Permissions)
@@ -387,7 +374,7 @@ func (i *Installations) explainMint(id int64, scope Scope, resp *github.Response
 		}
 		return fmt.Errorf("%s: %w", msg, err)
 	}
-	return fmt.Errorf("creating an installation token for %s: %w", scope, err)
+	return fmt.Errorf("%s: %w", doing, err)
 }
 
 func (i *Installations) forgetLookup(scope Scope) {

@@ -240,7 +240,7 @@ func newInstallations(t *testing.T, f *fakeGitHub, ts *httptest.Server, key *rsa
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewInstallations(client, srv, f.onMint, WithAppID(app.ID()))
+	return NewInstallations(client, srv, f.onMint, WithAppID(app.id))
 }
 
 // hooksPath is the fake endpoint a scope's token is used on.

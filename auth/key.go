@@ -6,7 +6,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -17,19 +16,19 @@ import (
 // tags and lengths read from the key) may end up in an error, a log or a job
 // summary.
 var (
-	errNoPEM = errors.New("private-key: no PEM block found; paste the whole .pem file " +
+	errNoPEM = badKey("no PEM block found; paste the whole .pem file " +
 		"including the BEGIN/END lines")
-	errTruncated = errors.New("private-key: the PEM block is incomplete (its END line is missing); " +
+	errTruncated = badKey("the PEM block is incomplete (its END line is missing); " +
 		"paste the whole .pem file including the BEGIN/END lines")
-	errMismatchedEnd = errors.New("private-key: the END line does not match the BEGIN line; " +
+	errMismatchedEnd = badKey("the END line does not match the BEGIN line; " +
 		"paste the whole .pem file as downloaded")
-	errDamaged = errors.New("private-key: the key data between the BEGIN/END lines is damaged and cannot be decoded; " +
+	errDamaged = badKey("the key data between the BEGIN/END lines is damaged and cannot be decoded; " +
 		"paste the whole .pem file again, or generate a new private key in the App's settings")
-	errEncrypted = errors.New("private-key: the key is encrypted with a passphrase; " +
+	errEncrypted = badKey("the key is encrypted with a passphrase; " +
 		"use the unencrypted .pem file GitHub generates in the App's settings")
-	errPublic = errors.New("private-key: this is a public key or certificate, not a private key; " +
+	errPublic = badKey("this is a public key or certificate, not a private key; " +
 		"paste the private key .pem file generated in the App's settings")
-	errOpenSSH = errors.New("private-key: this is an OpenSSH key, not a GitHub App key; " +
+	errOpenSSH = badKey("this is an OpenSSH key, not a GitHub App key; " +
 		"generate a private key in the App's settings and paste the downloaded .pem file")
 )
 
@@ -42,8 +41,8 @@ var label = regexp.MustCompile(`^[A-Z0-9 ]{1,40}$`)
 // It accepts the PKCS#1 PEM GitHub hands out and PKCS#8 PEM, and it forgives
 // what happens to a key on its way into a secret: literal `\n` sequences instead
 // of newlines, CRLF line ends, newlines folded into spaces, surrounding
-// whitespace or quotes, and the whole file base64-encoded once more. Errors say
-// what is wrong and never contain any part of the key.
+// whitespace or quotes, and the whole file base64-encoded once more. Errors are
+// *InputError: they say what is wrong and never contain any part of the key.
 func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
 	text := normalizeKeyText(s)
 	if !strings.Contains(text, "-----BEGIN ") {
@@ -78,17 +77,17 @@ func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
 		case *rsa.PrivateKey:
 			return k, nil
 		case *ecdsa.PrivateKey:
-			return nil, errors.New("private-key: not an RSA key (it is an ECDSA key); GitHub App keys are RSA: " +
+			return nil, badKey("not an RSA key (it is an ECDSA key); GitHub App keys are RSA: " +
 				"generate a private key in the App's settings and paste the downloaded .pem file")
 		case ed25519.PrivateKey:
-			return nil, errors.New("private-key: not an RSA key (it is an Ed25519 key); GitHub App keys are RSA: " +
+			return nil, badKey("not an RSA key (it is an Ed25519 key); GitHub App keys are RSA: " +
 				"generate a private key in the App's settings and paste the downloaded .pem file")
 		default:
-			return nil, errors.New("private-key: not an RSA key; GitHub App keys are RSA: " +
+			return nil, badKey("not an RSA key; GitHub App keys are RSA: " +
 				"generate a private key in the App's settings and paste the downloaded .pem file")
 		}
 	case "EC PRIVATE KEY":
-		return nil, errors.New("private-key: not an RSA key (it is an EC key); GitHub App keys are RSA: " +
+		return nil, badKey("not an RSA key (it is an EC key); GitHub App keys are RSA: " +
 			"generate a private key in the App's settings and paste the downloaded .pem file")
 	case "ENCRYPTED PRIVATE KEY":
 		return nil, errEncrypted
@@ -98,10 +97,10 @@ func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
 		return nil, errPublic
 	}
 	if label.MatchString(kind) {
-		return nil, fmt.Errorf("private-key: unexpected PEM block %q; expected \"RSA PRIVATE KEY\" (as GitHub "+
-			"generates it) or \"PRIVATE KEY\" (PKCS#8)", kind)
+		return nil, badKey(fmt.Sprintf("unexpected PEM block %q; expected \"RSA PRIVATE KEY\" (as GitHub "+
+			"generates it) or \"PRIVATE KEY\" (PKCS#8)", kind))
 	}
-	return nil, errors.New(`private-key: unexpected PEM block; expected "RSA PRIVATE KEY" (as GitHub ` +
+	return nil, badKey(`unexpected PEM block; expected "RSA PRIVATE KEY" (as GitHub ` +
 		`generates it) or "PRIVATE KEY" (PKCS#8)`)
 }
 

@@ -34,9 +34,6 @@ type File struct {
 // the file is created by the first Save.
 func NewFile(path string) *File { return &File{path: path} }
 
-// Path returns the file's path.
-func (f *File) Path() string { return f.path }
-
 func (f *File) String() string { return "file " + f.path }
 
 // Load reads the file. A missing file is the first run.

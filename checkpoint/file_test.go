@@ -56,7 +56,7 @@ func TestFileRoundTrip(t *testing.T) {
 			if err := f.Save(t.Context(), tt.st); err != nil {
 				t.Fatal(err)
 			}
-			b, err := os.ReadFile(f.Path())
+			b, err := os.ReadFile(f.path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,7 +77,7 @@ func TestFileRoundTrip(t *testing.T) {
 			if names := dirEntries(t, dir); len(names) != 1 || names[0] != "cp" {
 				t.Errorf("directory holds %q, want only the checkpoint (no temporary files)", names)
 			}
-			if fi, err := os.Stat(f.Path()); err != nil || fi.Mode().Perm() != 0o644 {
+			if fi, err := os.Stat(f.path); err != nil || fi.Mode().Perm() != 0o644 {
 				t.Errorf("mode = %v, %v; want 0644", fi.Mode(), err)
 			}
 		})

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
-	"strings"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/ghtransport"
 )
 
 // Store keeps the state between runs: a repository variable in GitHub
@@ -155,59 +155,9 @@ func explain(err error, access string) error {
 		return fmt.Errorf("%w: the token is invalid or expired; check the token input", err)
 	case http.StatusForbidden:
 		return fmt.Errorf("%w: the token needs the Variables: %s permission (fine-grained token or GitHub App) or the repo scope (classic token)%s",
-			err, access, accepted(er.Response))
+			err, access, ghtransport.AcceptedPermissions(er.Response))
 	case http.StatusNotFound:
 		return fmt.Errorf("%w: the repository does not exist or the token cannot see it; check checkpoint-repository and that the token can access it with Variables: %s (fine-grained) or the repo scope (classic)", err, access)
 	}
 	return err
-}
-
-// accepted quotes GitHub's X-Accepted-GitHub-Permissions header, which names
-// the fine-grained permission a request needed.
-func accepted(resp *http.Response) string {
-	if h := resp.Header.Get("X-Accepted-GitHub-Permissions"); h != "" {
-		return " (GitHub says it accepts: " + h + ")"
-	}
-	return ""
-}
-
-var validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// ValidateName checks a variable name against GitHub's rules.
-func ValidateName(name string) error {
-	switch {
-	case name == "":
-		return errors.New("is empty")
-	case !validName.MatchString(name):
-		return fmt.Errorf("%q may contain only letters, digits and _, and must not start with a digit", name)
-	case strings.HasPrefix(strings.ToUpper(name), "GITHUB_"):
-		return fmt.Errorf("%q must not start with GITHUB_", name)
-	}
-	return nil
-}
-
-// DefaultName derives a variable name from the target, so that two targets
-// checkpointed in one repository never share a variable. Pass org for an
-// organization webhook, owner and repo for a repository webhook, neither for
-// the App's webhook (appID tells Apps apart).
-func DefaultName(appID, org, owner, repo string, hookID int64) string {
-	switch {
-	case org != "":
-		return fmt.Sprintf("REDELIVER_ORG_%s_HOOK_%d", sanitize(org), hookID)
-	case owner != "":
-		// Logins never contain "_" or "__" after sanitising, so "__"
-		// separates owner and repository unambiguously.
-		return fmt.Sprintf("REDELIVER_REPO_%s__%s_HOOK_%d", sanitize(owner), sanitize(repo), hookID)
-	default:
-		return "REDELIVER_APP_" + sanitize(appID)
-	}
-}
-
-func sanitize(s string) string {
-	return strings.ToUpper(strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
-			return r
-		}
-		return '_'
-	}, s))
 }

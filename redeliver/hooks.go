@@ -10,7 +10,7 @@ import (
 // ListHooks returns the ids of every webhook of an organization or
 // repository target, for hook-id: all.
 func ListHooks(ctx context.Context, c *github.Client, t Target) ([]int64, error) {
-	if t.Kind() == "app" {
+	if t.Kind() == AppHook {
 		return nil, fmt.Errorf("list webhooks: a GitHub App has exactly one webhook")
 	}
 	opts := &github.ListOptions{PerPage: 100}
@@ -19,13 +19,13 @@ func ListHooks(ctx context.Context, c *github.Client, t Target) ([]int64, error)
 		var hooks []*github.Hook
 		var resp *github.Response
 		var err error
-		if t.Kind() == "org" {
+		if t.Kind() == OrgHook {
 			hooks, resp, err = c.Organizations.ListHooks(ctx, t.Org, opts)
 		} else {
 			hooks, resp, err = c.Repositories.ListHooks(ctx, t.Owner, t.Repo, opts)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("list webhooks of %s: %w", t.Kind()+" "+t.Org+t.Owner+slashRepo(t), t.explain(err, "read"))
+			return nil, fmt.Errorf("list webhooks of %s: %w", t.Holder(), t.explain(err, "read"))
 		}
 		for _, h := range hooks {
 			ids = append(ids, h.GetID())
@@ -35,11 +35,4 @@ func ListHooks(ctx context.Context, c *github.Client, t Target) ([]int64, error)
 		}
 		opts.Page = resp.NextPage
 	}
-}
-
-func slashRepo(t Target) string {
-	if t.Repo == "" {
-		return ""
-	}
-	return "/" + t.Repo
 }

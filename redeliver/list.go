@@ -17,9 +17,9 @@ func listPage(ctx context.Context, client *github.Client, t Target, cursor strin
 	var hds []*github.HookDelivery
 	var resp *github.Response
 	switch t.Kind() {
-	case "org":
+	case OrgHook:
 		hds, resp, err = client.Organizations.ListHookDeliveries(ctx, t.Org, t.HookID, opts)
-	case "repo":
+	case RepoHook:
 		hds, resp, err = client.Repositories.ListHookDeliveries(ctx, t.Owner, t.Repo, t.HookID, opts)
 	default:
 		hds, resp, err = client.Apps.ListHookDeliveries(ctx, opts)

@@ -52,7 +52,7 @@ func TestListPage(t *testing.T) {
 		{Target{Org: "acme", HookID: 7}, "orgs/acme/hooks/7/deliveries"},
 		{Target{Owner: "acme", Repo: "web", HookID: 8}, "repos/acme/web/hooks/8/deliveries"},
 	} {
-		t.Run(tt.target.Kind(), func(t *testing.T) {
+		t.Run(tt.target.Kind().String(), func(t *testing.T) {
 			t.Parallel()
 			var mu sync.Mutex
 			var queries []string

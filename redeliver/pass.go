@@ -440,7 +440,6 @@ func (p *pass) upByTraffic() bool {
 	return live.ID != 0 && live.OK() && !live.DeliveredAt.Before(p.res.Until.Add(-freshTraffic))
 }
 
-
 // readNewest reads the deliveries added since the run's last read: with
 // overlap, down to the window's end minus the overlap, so that what GitHub
 // listed late is read too, and what this run read before is skipped by id;

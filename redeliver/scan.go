@@ -117,9 +117,9 @@ type scanner struct {
 	// What the deliveries say of the receiver.
 	upAt         map[int64]bool // 10-minute spans in which an original succeeded
 	newestLive   Delivery       // the newest original (not a redelivery) attempt
-	lastOK       time.Time // the newest successful attempt
-	topID        int64     // the newest delivery read
-	runStartedOK bool      // a successful original arrived after markLive
+	lastOK       time.Time      // the newest successful attempt
+	topID        int64          // the newest delivery read
+	runStartedOK bool           // a successful original arrived after markLive
 	liveMark     int64
 }
 

@@ -108,13 +108,6 @@ func (e *LimitError) Error() string {
 	return msg
 }
 
-// Budget returns the primary rate-limit budget as last reported by GitHub.
-func (t *Transport) Budget() (remaining int, reset time.Time, known bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.remaining, t.reset, t.budgetKnown
-}
-
 func idempotent(method string) bool { return method != http.MethodPost }
 
 func mutating(method string) bool { return method != http.MethodGet && method != http.MethodHead }

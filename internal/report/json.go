@@ -130,7 +130,7 @@ func (r *Run) JSON() ([]byte, error) {
 func jsonHookOf(h Hook) jsonHook {
 	j := jsonHook{
 		Target: jsonTarget{
-			Kind: h.Target.Kind(), Name: h.Target.String(),
+			Kind: h.Target.Kind().String(), Name: h.Target.String(),
 			Org: h.Target.Org, Owner: h.Target.Owner, Repo: h.Target.Repo, HookID: h.Target.HookID,
 		},
 		Failures: []jsonFailure{},

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+)
+
+// defaultCheckpointFile is the checkpoint file's name when --checkpoint-file
+// is not given: in $STATE_DIRECTORY (set by systemd's StateDirectory=) or
+// the working directory.
+const defaultCheckpointFile = "hook-redeliver-checkpoint"
+
+// maxSecretFile bounds what --private-key-file and --token-file read.
+const maxSecretFile = 1 << 20
+
+// fileFlags are the command line's credential files: the flag and variable
+// naming the file, and the setting its content stands for.
+var fileFlags = []struct{ key, file string }{
+	{"PRIVATE_KEY", "PRIVATE_KEY_FILE"},
+	{"TOKEN", "TOKEN_FILE"},
+}
+
+// invocation is one command line: what it set and where each setting came
+// from. Settings are looked up flag first, then the environment under the
+// same name, then GitHub's documented scripts' names; defaults come last,
+// from Config's tags.
+type invocation struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+
+	flags      map[string]string // by env key: values set by flags (a credential file's content under its setting)
+	flagFrom   map[string]string // by env key: the flag that set it, e.g. "--private-key-file"
+	envFiles   map[string]string // by env key: content of PRIVATE_KEY_FILE / TOKEN_FILE
+	dropIn     map[string]string // by env key: values from the scripts' names
+	dropInFrom map[string]string // by env key: the names, e.g. "ORGANIZATION_NAME"
+	dropInErrs map[string]error  // by env key: a half-given pair of the scripts' names
+
+	nflags  int
+	loop    time.Duration
+	json    bool
+	demo    bool
+	version bool
+}
+
+// env reads a variable as the Lookuper sees it: trimmed, empty is unset.
+func (inv *invocation) env(key string) string { return strings.TrimSpace(inv.getenv(key)) }
+
+// Lookup implements envconfig.Lookuper: flag, then environment, then the
+// scripts' names.
+func (inv *invocation) Lookup(key string) (string, bool) {
+	if v, ok := inv.flags[key]; ok {
+		return v, true
+	}
+	if v, ok := inv.envFiles[key]; ok {
+		return v, true
+	}
+	if v := inv.env(key); v != "" {
+		return v, true
+	}
+	v, ok := inv.dropIn[key]
+	return v, ok
+}
+
+// from names where a setting came from, for messages: "--org", "ORG",
+// "ORGANIZATION_NAME", or "" if it is unset.
+func (inv *invocation) from(key string) string {
+	if f, ok := inv.flagFrom[key]; ok {
+		return f
+	}
+	for _, ff := range fileFlags {
+		if ff.key == key {
+			if _, ok := inv.envFiles[key]; ok {
+				return ff.file
+			}
+		}
+	}
+	if inv.env(key) != "" {
+		return key
+	}
+	if inv.fromDropIn(key) {
+		return inv.dropInFrom[key] + " (read as --" + inputName(key) + ")"
+	}
+	return ""
+}
+
+// fromDropIn reports whether a setting's value is the scripts' name's: it
+// is set there and nowhere that wins over it.
+func (inv *invocation) fromDropIn(key string) bool {
+	_, flag := inv.flags[key]
+	_, file := inv.envFiles[key]
+	_, dropIn := inv.dropIn[key]
+	return dropIn && !flag && !file && inv.env(key) == ""
+}
+
+// label names a setting in a message: where its value came from, or, when
+// it is unset, the flag and variable that would set it.
+func (inv *invocation) label(key string) string {
+	if f := inv.from(key); f != "" {
+		return f
+	}
+	return "--" + inputName(key) + " / " + key
+}
+
+// explain says what went wrong; each *InputError names the flag or variable
+// at fault ("--hook-id", "ORGANIZATION_NAME (read as --org)") where the
+// action names the input.
+func (inv *invocation) explain(err error) string {
+	parts := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		parts = j.Unwrap()
+	}
+	lines := make([]string, len(parts))
+	for i, e := range parts {
+		var in *InputError
+		if !errors.As(e, &in) {
+			lines[i] = e.Error()
+			continue
+		}
+		names := make([]string, len(in.Inputs))
+		for j, input := range in.Inputs {
+			names[j] = inv.label(envKey(input))
+		}
+		lines[i] = strings.Join(names, " and ") + ": " + in.Problem
+	}
+	return strings.Join(lines, "\n")
+}
+
+// unconfiguredMessage is the one line printed when nothing is configured
+// and no person is watching: what to set, and how to ask for the demo.
+const unconfiguredMessage = "hook-redeliver: nothing configured: set APP_ID and PRIVATE_KEY (a GitHub App's webhook), or TOKEN with ORG or REPOSITORY and HOOK_ID, as variables or flags (see --help); or run --demo for a simulated GitHub"
+
+// unconfigured reports whether nothing at all was asked for: no flag, and
+// no webhook or credential from any source. The CLI then runs the demo if a
+// person is watching, and fails otherwise.
+func (inv *invocation) unconfigured() bool {
+	if inv.nflags > 0 {
+		return false
+	}
+	for _, k := range []string{"APP_ID", "PRIVATE_KEY", "TOKEN", "ORG", "REPOSITORY", "HOOK_ID", "PRIVATE_KEY_FILE", "TOKEN_FILE"} {
+		if _, ok := inv.Lookup(k); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// config reads the credential files, loads the Config, picks the
+// checkpoint store and validates the lot. Every error is an *InputError.
+func (inv *invocation) config(ctx context.Context) (*Config, error) {
+	if err := inv.readCredentialFiles(); err != nil {
+		return nil, err
+	}
+	for _, k := range slices.Sorted(maps.Keys(inv.dropInErrs)) {
+		if _, ok := inv.flags[k]; !ok && inv.env(k) == "" {
+			return nil, inv.dropInErrs[k]
+		}
+	}
+
+	cfg, err := loadConfig(ctx, inv)
+	if err != nil {
+		return nil, err
+	}
+
+	// The checkpoint: a file unless a variable is asked for, by our names
+	// or the scripts' (a user switching from them keeps their variable), or
+	// the binary runs in a workflow, where a file would not outlive the job.
+	file, fileSet := inv.Lookup("CHECKPOINT_FILE")
+	_, repoSet := inv.Lookup("CHECKPOINT_REPOSITORY")
+	_, varSet := inv.Lookup("CHECKPOINT_VARIABLE")
+	switch {
+	case fileSet && (repoSet || varSet):
+		other := "checkpoint-repository"
+		if !repoSet {
+			other = "checkpoint-variable"
+		}
+		return nil, &InputError{Inputs: []string{"checkpoint-file", other}, Problem: "both set; keep the checkpoint in a file or in a repository variable, not both"}
+	case fileSet, repoSet || varSet || inv.getenv("GITHUB_ACTIONS") == "true":
+	default:
+		file, fileSet = defaultCheckpointPath(inv.getenv), true
+	}
+	if fileSet {
+		abs, err := filepath.Abs(file)
+		if err != nil {
+			return nil, badInput("checkpoint-file", "%v", err)
+		}
+		if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+			return nil, badInput("checkpoint-file", "%s is a directory; name a file in it", abs)
+		}
+		cfg.checkpointFile = abs
+	}
+
+	if err := cfg.Validate(runnerFromEnv(inv.getenv)); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// defaultCheckpointPath is the checkpoint file when none is named: in the
+// first of $STATE_DIRECTORY's directories, or the working directory.
+func defaultCheckpointPath(getenv func(string) string) string {
+	if dirs := strings.TrimSpace(getenv("STATE_DIRECTORY")); dirs != "" {
+		dir, _, _ := strings.Cut(dirs, ":")
+		return filepath.Join(dir, defaultCheckpointFile)
+	}
+	return defaultCheckpointFile
+}
+
+// readCredentialFiles reads --private-key-file, --token-file and their
+// variables into the settings they stand for, at the level they were given
+// (a flag or the environment). Their content is never printed; errors are
+// *InputError.
+func (inv *invocation) readCredentialFiles() error {
+	for _, ff := range fileFlags {
+		both := &InputError{Inputs: []string{inputName(ff.key), inputName(ff.file)}, Problem: "set one, not both"}
+		if path, ok := inv.flags[ff.file]; ok {
+			if _, also := inv.flags[ff.key]; also {
+				return both
+			}
+			v, err := readSecretFile(path)
+			if err != nil {
+				return badInput(inputName(ff.file), "%v", err)
+			}
+			inv.flags[ff.key], inv.flagFrom[ff.key] = v, "--"+inputName(ff.file)
+			continue
+		}
+		if _, ok := inv.flags[ff.key]; ok {
+			continue // a flag wins over both variables
+		}
+		path := inv.env(ff.file)
+		if path == "" {
+			continue
+		}
+		if inv.env(ff.key) != "" {
+			return both
+		}
+		v, err := readSecretFile(path)
+		if err != nil {
+			return badInput(inputName(ff.file), "%v", err)
+		}
+		inv.envFiles[ff.key] = v
+	}
+	return nil
+}
+
+// readSecretFile reads a credential mounted by a secret manager. Errors
+// name the file, never its content.
+func readSecretFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(b) > maxSecretFile {
+		return "", fmt.Errorf("%s is larger than %d bytes: not a key or token", path, maxSecretFile)
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return v, nil
+}
+
+var _ envconfig.Lookuper = (*invocation)(nil)

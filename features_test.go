@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
+	"github.com/hook-redeliver/hook-redeliver/internal/notify"
 )
 
 // TestActionAllHooks: hook-id all lists every webhook of the organization
@@ -196,11 +197,11 @@ func TestActionDispatchesWhenDeliveriesStayFailed(t *testing.T) {
 	if len(top) > 10 {
 		t.Errorf("client_payload has %d top-level properties; GitHub allows 10", len(top))
 	}
-	var p dispatchPayload
+	var p notify.Payload
 	if err := json.Unmarshal(d.ClientPayload, &p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Counts.GaveUp != 45 || p.Counts.Redelivered != 1 || len(p.Deliveries) != maxDispatchDeliveries || p.More != 15 {
+	if p.Counts.GaveUp != 45 || p.Counts.Redelivered != 1 || len(p.Deliveries) != notify.MaxDeliveries || p.More != 15 {
 		t.Errorf("payload counts %+v, %d deliveries listed, %d more", p.Counts, len(p.Deliveries), p.More)
 	}
 	if p.RunURL != "https://github.com/acme/ops/actions/runs/4242" {

@@ -16,6 +16,7 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 	"github.com/hook-redeliver/hook-redeliver/internal/ghtransport"
+	"github.com/hook-redeliver/hook-redeliver/internal/notify"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
@@ -206,13 +207,13 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 		}
 	}
 	if cl.dispatch != nil && !cfg.DryRun && rep.NeedsAttention() {
-		p := buildDispatch(rep, target.String(), cfg.runURL)
+		p := notify.Build(rep, target.String(), cfg.runURL, version)
 		if len(rep.Hooks) > 1 {
 			p.Target = fmt.Sprintf("%d webhooks of %s", len(rep.Hooks), cfg.target.Holder())
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		if err := dispatch(ctx, cl.dispatch, cfg.dispatchTo[0], cfg.dispatchTo[1], cfg.DispatchEventType, p); err != nil {
+		if err := notify.Send(ctx, cl.dispatch, cfg.dispatchTo[0], cfg.dispatchTo[1], cfg.DispatchEventType, p); err != nil {
 			errs = append(errs, err)
 		} else {
 			d.log.Infof("sent repository_dispatch %q to %s/%s: %d deliveries need attention", cfg.DispatchEventType, cfg.dispatchTo[0], cfg.dispatchTo[1], len(p.Deliveries)+p.More)

@@ -1,4 +1,6 @@
-package main
+// Package notify builds and sends the failure notification: a
+// repository_dispatch event whose client_payload says what needs a person.
+package notify
 
 import (
 	"context"
@@ -12,13 +14,13 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
-// maxDispatchDeliveries bounds the list in the dispatch payload: GitHub caps
+// MaxDeliveries bounds the list in the dispatch payload: GitHub caps
 // a repository_dispatch body, and a person needs the first few, not all.
-const maxDispatchDeliveries = 30
+const MaxDeliveries = 30
 
-// dispatchPayload is the client_payload of the failure notification. GitHub
+// Payload is the client_payload of the failure notification. GitHub
 // allows at most 10 top-level properties; this has 9.
-type dispatchPayload struct {
+type Payload struct {
 	Target     string             `json:"target"`
 	RunURL     string             `json:"run_url,omitempty"`
 	Counts     dispatchCounts     `json:"counts"`
@@ -67,10 +69,10 @@ type dispatchDelivery struct {
 	Outcome    string `json:"outcome"`
 }
 
-// buildDispatch summarises the run within GitHub's limits.
-func buildDispatch(rep *report.Run, target, runURL string) dispatchPayload {
+// Build summarises the run within GitHub's limits.
+func Build(rep *report.Run, target, runURL, version string) Payload {
 	t := rep.Totals()
-	p := dispatchPayload{
+	p := Payload{
 		Target: target, RunURL: runURL, Version: version, Deliveries: []dispatchDelivery{},
 		Counts: dispatchCounts{Scanned: t.Scanned, Failed: t.Failed, Redelivered: t.Redelivered, GaveUp: t.GaveUp, Expired: t.Expired, Remaining: t.Remaining, Waiting: t.Waiting, Skipped: t.Skipped},
 	}
@@ -95,7 +97,7 @@ func buildDispatch(rep *report.Run, target, runURL string) dispatchPayload {
 			if !f.Outcome.NeedsAttention() {
 				continue
 			}
-			if len(p.Deliveries) == maxDispatchDeliveries {
+			if len(p.Deliveries) == MaxDeliveries {
 				p.More++
 				continue
 			}
@@ -108,8 +110,8 @@ func buildDispatch(rep *report.Run, target, runURL string) dispatchPayload {
 	return p
 }
 
-// dispatch sends the notification.
-func dispatch(ctx context.Context, c *github.Client, owner, repo, eventType string, p dispatchPayload) error {
+// Send sends the notification.
+func Send(ctx context.Context, c *github.Client, owner, repo, eventType string, p Payload) error {
 	b, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode the dispatch payload: %w", err)

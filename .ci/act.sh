@@ -114,6 +114,7 @@ main() {
     -act "$act" -image "$image" -job-image "$JOB_TAG" ||
     fail "act test failed"
   log "act test ran in $((SECONDS - t)) s"
+  log "act check took $SECONDS s in all"
 }
 
 main "$@"

@@ -12,7 +12,10 @@
 #   3. builds the image, checks its size, runs it once, and then runs the
 #      container contract test in internal/containertest if it exists.
 #
-# Exit codes:
+# With --build-only it stops before the contract test: .ci/act.sh builds the
+# image this way, so that both checks run the same image.
+#
+# Exit codes (see lib.sh):
 #   0  the image built, is small enough, runs, and the contract test passed
 #      (or does not exist yet)
 #   1  something failed: build, size, smoke run or contract test
@@ -30,8 +33,6 @@
 #   KEEP_DOCKERD=1        leave a dockerd that this script started running
 set -euo pipefail
 
-readonly EXIT_FAILED=1
-readonly EXIT_SKIPPED=3
 readonly STANDIN_TAG=hook-redeliver-ci/go:local
 # Bump when the stand-in's recipe below changes, so cached copies are rebuilt.
 readonly STANDIN_RECIPE=1
@@ -41,103 +42,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 image=${HOOK_REDELIVER_IMAGE:-hook-redeliver:ci}
 max_mb=${MAX_IMAGE_MB:-20}
 
-dockerd_pid=
-cleanup_dirs=()
-skipped=0
-
-log() { printf '==> %s\n' "$*" >&2; }
-fail() { printf 'container test FAILED: %s\n' "$*" >&2; exit "$EXIT_FAILED"; }
-
-skip() {
-  {
-    echo
-    echo '##########################################################################'
-    echo "CONTAINER TEST SKIPPED: could not start Docker: $*"
-    echo '##########################################################################'
-    echo
-  } >&2
-  skipped=1
-  exit "$EXIT_SKIPPED"
-}
-
-cleanup() {
-  local rc=$? d
-  for d in "${cleanup_dirs[@]}"; do rm -rf -- "$d"; done
-  if [[ -n $dockerd_pid && ${KEEP_DOCKERD:-} != 1 ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
-    log "stopping the dockerd this script started (pid $dockerd_pid)"
-    kill -TERM "$dockerd_pid" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 30; i++)); do
-      kill -0 "$dockerd_pid" 2>/dev/null || break
-      sleep 0.5
-    done
-  fi
-  # Exit code 3 means "skipped" only when skip said so; any other command
-  # that happened to fail with 3 under set -e is a plain failure.
-  if ((rc == EXIT_SKIPPED && !skipped)); then rc=$EXIT_FAILED; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-
-# as_root runs a command as root: directly when we are root, through
-# non-interactive sudo otherwise.
-as_root() {
-  if [[ $(id -u) -eq 0 ]]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo -n "$@"
-  else
-    return 1
-  fi
-}
-
-apt_install() {
-  command -v apt-get >/dev/null 2>&1 || return 1
-  log "installing $* from Debian's archive"
-  as_root apt-get update -qq >/dev/null || return 1
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-
-docker_up() { docker info >/dev/null 2>&1; }
-
-# ensure_docker makes `docker info` answer, or skips the test with the reason.
-ensure_docker() {
-  if command -v docker >/dev/null 2>&1 && docker_up; then
-    return 0
-  fi
-  if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
-    apt_install docker.io || skip "no Docker engine answers and docker.io could not be installed"
-  fi
-  command -v dockerd >/dev/null 2>&1 || skip "docker.io is installed but dockerd is not on PATH"
-  [[ $(id -u) -eq 0 ]] || skip "no Docker engine answers and only root can start dockerd here"
-
-  local dockerd_log
-  dockerd_log=$(mktemp -t hook-redeliver-dockerd.XXXXXX.log)
-  log "starting dockerd (log: $dockerd_log)"
-  # No bridge and no iptables: the build and the tests use the host's network
-  # namespace or none at all, and this machine's firewall is left alone. setsid
-  # keeps an interrupt of this script from reaching the daemon halfway through.
-  setsid dockerd --bridge=none --iptables=false </dev/null >"$dockerd_log" 2>&1 &
-  dockerd_pid=$!
-
-  local i
-  for ((i = 0; i < 60; i++)); do
-    docker_up && return 0
-    kill -0 "$dockerd_pid" 2>/dev/null || break
-    sleep 1
-  done
-  local reason
-  if kill -0 "$dockerd_pid" 2>/dev/null; then
-    reason="dockerd did not answer within 60 s"
-  else
-    reason="dockerd exited"
-    dockerd_pid=
-  fi
-  reason+="; last lines of $dockerd_log: $(grep -E 'level=(error|fatal)|failed' "$dockerd_log" | tail -n 3 | tr '\n' ' ')"
-  skip "$reason"
-}
-
-is_static() { [[ -x $1 ]] && ! ldd "$1" >/dev/null 2>&1; }
+CHECK="container test"
+# shellcheck source=lib.sh
+source "$root/.ci/lib.sh"
 
 # build_standin makes the Go builder stand-in from this machine's toolchain:
 # GOROOT at /usr/local/go, a static busybox for the Dockerfile's RUN steps,
@@ -154,30 +61,19 @@ build_standin() {
     return 0
   fi
 
-  local busybox=/bin/busybox
-  if ! is_static "$busybox"; then
-    apt_install busybox-static || fail "need a static busybox for the stand-in: install busybox-static"
-    is_static "$busybox" || fail "$busybox is not a static binary"
-  fi
   [[ -r /etc/ssl/certs/ca-certificates.crt ]] ||
     fail "no /etc/ssl/certs/ca-certificates.crt on this machine (package ca-certificates)"
 
   log "building builder stand-in $STANDIN_TAG ($want) from $goroot"
-  local rootfs applet
+  local rootfs
   rootfs=$(mktemp -d -t hook-redeliver-standin.XXXXXX)
   cleanup_dirs+=("$rootfs")
-  mkdir -p "$rootfs"/{bin,etc/ssl/certs,go,root,usr/local/go}
-  install -d -m 1777 "$rootfs/tmp"
+  busybox_rootfs "$rootfs"
+  mkdir -p "$rootfs"/{etc/ssl/certs,go,usr/local/go}
   # The toolchain without its own tests and API lists, which no build reads.
   tar -C "$goroot" --exclude=./test --exclude=./api --exclude=./doc -cf - . |
     tar -C "$rootfs/usr/local/go" -xf -
-  cp "$busybox" "$rootfs/bin/busybox"
-  for applet in $("$busybox" --list); do
-    [[ -e $rootfs/bin/$applet ]] || ln -s busybox "$rootfs/bin/$applet"
-  done
   cp -L /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
-  printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
-  printf 'root:x:0:\n' >"$rootfs/etc/group"
 
   tar -C "$rootfs" --numeric-owner --owner=0 --group=0 -cf - . |
     docker import \
@@ -192,6 +88,12 @@ build_standin() {
 }
 
 main() {
+  local build_only=0
+  case ${1:-} in
+  '') ;;
+  --build-only) build_only=1 ;;
+  *) fail "unknown argument $1 (usage: container.sh [--build-only])" ;;
+  esac
   cd "$root"
   command -v go >/dev/null 2>&1 || fail "go is not on PATH"
   ensure_docker
@@ -248,6 +150,7 @@ main() {
   if ((rc >= 125 && rc <= 127)); then fail "the image does not run (docker exit $rc)"; fi
   [[ -n $out ]] || fail "the image ran but printed nothing"
   if grep -q '^panic: ' <<<"$out"; then fail "the binary panicked with no inputs"; fi
+  if ((build_only)); then return 0; fi
 
   if [[ ! -d internal/containertest ]]; then
     echo "no container contract test yet"

@@ -1,0 +1,149 @@
+# shellcheck shell=bash
+# What .ci/container.sh and .ci/act.sh share: logging, the exit-code
+# convention, root and apt, starting a Docker engine, and the busybox root
+# file system both make images from. Source it after setting CHECK (the
+# check's name in messages, e.g. "container test") and `set -euo pipefail`.
+#
+# Exit codes of a script that sources this:
+#   0  passed
+#   1  something failed
+#   3  skipped: no Docker engine could be started; a banner on stderr says
+#      why. The caller decides whether that is fatal; a script never reports
+#      it as a pass.
+#
+# Environment (optional):
+#   KEEP_DOCKERD=1  leave a dockerd that the script started running
+
+readonly EXIT_FAILED=1
+readonly EXIT_SKIPPED=3
+
+dockerd_pid=
+cleanup_dirs=()
+skipped=0
+
+log() { printf '==> %s\n' "$*" >&2; }
+fail() { printf '%s FAILED: %s\n' "$CHECK" "$*" >&2; exit "$EXIT_FAILED"; }
+
+skip() {
+  {
+    echo
+    echo '##########################################################################'
+    echo "${CHECK^^} SKIPPED: could not start Docker: $*"
+    echo '##########################################################################'
+    echo
+  } >&2
+  skipped=1
+  exit "$EXIT_SKIPPED"
+}
+
+cleanup() {
+  local rc=$? d
+  for d in "${cleanup_dirs[@]}"; do rm -rf -- "$d"; done
+  if [[ -n $dockerd_pid && ${KEEP_DOCKERD:-} != 1 ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
+    log "stopping the dockerd this script started (pid $dockerd_pid)"
+    kill -TERM "$dockerd_pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 30; i++)); do
+      kill -0 "$dockerd_pid" 2>/dev/null || break
+      sleep 0.5
+    done
+  fi
+  # Exit code 3 means "skipped" only when skip said so; any other command
+  # that happened to fail with 3 under set -e is a plain failure.
+  if ((rc == EXIT_SKIPPED && !skipped)); then rc=$EXIT_FAILED; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+
+# as_root runs a command as root: directly when we are root, through
+# non-interactive sudo otherwise.
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo -n "$@"
+  else
+    return 1
+  fi
+}
+
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || return 1
+  log "installing $* from Debian's archive"
+  as_root apt-get update -qq >/dev/null || return 1
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+docker_up() { docker info >/dev/null 2>&1; }
+
+# ensure_docker makes `docker info` answer, or skips the check with the reason.
+ensure_docker() {
+  if command -v docker >/dev/null 2>&1 && docker_up; then
+    return 0
+  fi
+  if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
+    apt_install docker.io || skip "no Docker engine answers and docker.io could not be installed"
+  fi
+  command -v dockerd >/dev/null 2>&1 || skip "docker.io is installed but dockerd is not on PATH"
+  [[ $(id -u) -eq 0 ]] || skip "no Docker engine answers and only root can start dockerd here"
+
+  local dockerd_log
+  dockerd_log=$(mktemp -t hook-redeliver-dockerd.XXXXXX.log)
+  log "starting dockerd (log: $dockerd_log)"
+  # No bridge and no iptables: the build and the tests use the host's network
+  # namespace or none at all, and this machine's firewall is left alone. setsid
+  # keeps an interrupt of this script from reaching the daemon halfway through.
+  setsid dockerd --bridge=none --iptables=false </dev/null >"$dockerd_log" 2>&1 &
+  dockerd_pid=$!
+
+  local i
+  for ((i = 0; i < 60; i++)); do
+    docker_up && return 0
+    kill -0 "$dockerd_pid" 2>/dev/null || break
+    sleep 1
+  done
+  local reason
+  if kill -0 "$dockerd_pid" 2>/dev/null; then
+    reason="dockerd did not answer within 60 s"
+  else
+    reason="dockerd exited"
+    dockerd_pid=
+  fi
+  reason+="; last lines of $dockerd_log: $(grep -E 'level=(error|fatal)|failed' "$dockerd_log" | tail -n 3 | tr '\n' ' ')"
+  skip "$reason"
+}
+
+is_static() { [[ -x $1 ]] && ! ldd "$1" >/dev/null 2>&1; }
+
+# ensure_static_busybox makes /bin/busybox a static binary, installing
+# Debian's busybox-static if it is not.
+ensure_static_busybox() {
+  local busybox=/bin/busybox
+  if ! is_static "$busybox"; then
+    apt_install busybox-static || fail "need a static busybox: install busybox-static"
+    is_static "$busybox" || fail "$busybox is not a static binary"
+  fi
+}
+
+# busybox_rootfs lays out the smallest root file system with a shell in dir:
+# a static busybox with every applet under /bin, /tmp, /root, and a root user.
+busybox_rootfs() {
+  local dir=$1 applet
+  ensure_static_busybox
+  mkdir -p "$dir"/{bin,etc,root}
+  install -d -m 1777 "$dir/tmp"
+  cp /bin/busybox "$dir/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [[ -e $dir/bin/$applet ]] || ln -s busybox "$dir/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\n' >"$dir/etc/passwd"
+  printf 'root:x:0:\n' >"$dir/etc/group"
+}
+
+# busybox_version is the version of /bin/busybox, e.g. v1.37.0.
+# (Read whole: a pipe that closes early would kill busybox with SIGPIPE.)
+busybox_version() {
+  local banner
+  banner=$(/bin/busybox 2>&1 || true)
+  awk 'NR == 1 { print $2; exit }' <<<"$banner"
+}

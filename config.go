@@ -81,8 +81,12 @@ func (c *Config) String() string {
 		}
 		return "(set)"
 	}
+	cp := c.CheckpointVariable
+	if cp == "" {
+		cp = "(derived from the target)"
+	}
 	return fmt.Sprintf("target=%s hooks=%s api-url=%s app-id=%s private-key=%s token=%s checkpoint=%s in %s/%s since=%q dry-run=%t max-redeliveries=%d max-attempts=%d timeout=%s redelivery-interval=%s",
-		c.target.Holder(), c.hooks, c.APIURL, c.AppID, red(c.PrivateKey), red(c.Token), c.CheckpointVariable, c.cpOwner, c.cpRepo,
+		c.target.Holder(), c.hooks, c.APIURL, c.AppID, red(c.PrivateKey), red(c.Token), cp, c.cpOwner, c.cpRepo,
 		c.Since, c.DryRun, c.MaxRedeliveries, c.MaxAttempts, c.Timeout, c.RedeliveryInterval)
 }
 

@@ -209,7 +209,7 @@ func (p *pass) run(ctx context.Context) error {
 	p.res.Listed = true
 	p.res.Scanned = p.sc.scanned
 	p.res.Failures = p.sc.failures()
-	p.logf("read %d deliveries in %d pages; %d GUIDs without a successful attempt", p.sc.scanned, p.res.Pages, len(p.res.Failures))
+	p.logf("read %d deliveries in %d page(s); %d GUIDs without a successful attempt", p.sc.scanned, p.res.Pages, len(p.res.Failures))
 
 	var err error
 	if listErr == nil || p.res.Stopped != "" {

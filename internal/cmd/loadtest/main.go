@@ -351,7 +351,7 @@ type child struct {
 
 var (
 	listingStarts = regexp.MustCompile(`^::group::Deliveries of `)
-	listingEnds   = regexp.MustCompile(`^read (\d+) deliveries in (\d+) pages; (\d+) GUIDs`)
+	listingEnds   = regexp.MustCompile(`^read (\d+) deliveries in (\d+) page(?:\(s\)|s)?; (\d+) GUIDs`)
 )
 
 // runAction runs the action once as a workflow step would and watches its

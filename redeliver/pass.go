@@ -195,9 +195,6 @@ func (p *pass) run(ctx context.Context) error {
 	p.created = p.w.found
 	p.sc = newScanner(p.w.from)
 	p.sc.load(p.w.ledger)
-	// Remember the ids of what is read near the window's end, so that the
-	// run's later reads of the newest deliveries count nothing twice.
-	p.sc.recentFrom = p.o.Server.Now().Add(-Overlap - time.Minute)
 	if p.w.ledger != nil {
 		p.spans = slices.Clone(p.w.ledger.Down)
 	}
@@ -301,7 +298,17 @@ func (p *pass) read(ctx context.Context, s *section, deadline time.Time, top boo
 		}
 		p.res.Pages++
 		if top && s.pages == 0 {
+			if date.IsZero() {
+				date = p.o.Server.Now()
+			}
 			p.listed = date
+			if p.sc.recentFrom.IsZero() {
+				// Remember the ids of what is read near the window's end
+				// (on GitHub's clock, whatever the runner's says), so
+				// the run's later reads of the newest deliveries count
+				// nothing twice.
+				p.sc.recentFrom = date.Add(-Overlap - time.Minute)
+			}
 		}
 		s.pages++
 		p.sc.since, p.sc.below, p.sc.upper = s.to, s.below, s.upper

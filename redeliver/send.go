@@ -16,20 +16,21 @@ import (
 )
 
 // The receiver is judged from what GitHub lists:
-//   - up, when an original delivery (not a redelivery) succeeded within the
-//     last hour of the window and is the newest original read;
+//   - up, when the newest original delivery (not a redelivery) read
+//     succeeded within the last hour of the window;
 //   - otherwise the run sends one probe: it redelivers the failure tried
-//     longest ago, waits Settle, and reads the newest deliveries. If the new
-//     attempt succeeded the receiver is up; if it failed, or was not listed
-//     in time, the receiver is down since the oldest failure after the
-//     newest success, and nothing else is redelivered;
+//     longest ago and reads what became of it (at firstLook, and at Settle
+//     if not listed by then). If the new attempt succeeded the receiver is
+//     up; if it failed, or was not listed in time, it is down since the
+//     oldest failure after the newest success, and nothing else is
+//     redelivered;
 //   - while redelivering, downAfter failed redeliveries in a row with no
 //     original succeeding meanwhile mean it went down during the run.
 //
-// Failed attempts made while the receiver was down do not count towards
-// max-attempts, so an outage of any length inside GitHub's retention never
-// makes the action give up; max-attempts keeps its meaning for an event that
-// keeps failing while the receiver takes others.
+// A failed attempt counts towards max-attempts only when the receiver was
+// taking other deliveries then (see counts), so an outage of any length
+// inside GitHub's retention never makes the action give up, and max-attempts
+// keeps its meaning for an event that keeps failing while others succeed.
 
 // redeliver decides each failure's outcome, oldest first, judges the receiver
 // and sends the redeliveries. Only an error that makes every further request

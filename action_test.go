@@ -316,6 +316,35 @@ func TestActionMaxAttemptsGivesUp(t *testing.T) {
 	}
 }
 
+// TestActionGivenUpStaysGivenUp: a run minutes after one that gave up on a
+// GUID reads its newest attempts again (the overlap). It must neither take
+// them for a new failure nor report the giving up a second time.
+func TestActionGivenUpStaysGivenUp(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	hook := targets[1].hook
+	for i := 0; i < 3; i++ {
+		h.add(hook, "stubborn", 9-i*3, i > 0, false)
+	}
+	h.add(hook, "live", 30, false, true)
+	h.add(hook, "live-2", 1, false, true)
+	in := with(targets[1].inputs, "max-attempts", "3")
+	if r := h.run(in); r.code != 0 || r.outputs["gave-up"] != "1" {
+		t.Fatalf("first run: exit %d, outputs %v:\n%s", r.code, r.outputs, r.log)
+	}
+	h.clock.Advance(2 * time.Minute)
+	r := h.run(in)
+	if r.code != 0 {
+		t.Fatalf("second run: exit %d:\n%s", r.code, r.log)
+	}
+	if n := len(h.fake.Redeliveries()); n != 0 {
+		t.Errorf("%d redeliveries of a GUID given up", n)
+	}
+	if r.outputs["gave-up"] != "0" || r.outputs["failed"] != "0" {
+		t.Errorf("the second run reports %v, want nothing failed or given up: the first reported it", r.outputs)
+	}
+}
+
 // TestActionSecondRunSettlesAndDoesNotRepeat: a run right after one that
 // redelivered waits for the new attempts to show, then sees them succeed and
 // moves the checkpoint on, without a second redelivery.

@@ -56,7 +56,7 @@ func (p *pass) next() checkpoint.State {
 	if n := len(p.spans); n > 0 && p.spans[n-1].Until.IsZero() {
 		l.Down = p.spans[n-1:]
 	}
-	for _, f := range res.Failures {
+	for _, f := range append(slices.Clone(res.Failures), p.sc.tombs...) {
 		// A given-up GUID stays while its attempts can be read again, so it
 		// is not taken for a new failure.
 		tomb := f.Outcome == GaveUp && !f.Latest.DeliveredAt.Before(l.Listed.Add(-Overlap-Settle))

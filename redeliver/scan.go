@@ -108,6 +108,7 @@ type scanner struct {
 	upper   time.Time
 	below   int64
 	groups  map[string]*Failure
+	tombs   []*Failure // GUIDs an earlier run gave up on
 	scanned int
 	// seen holds the ids of the deliveries read at or after recentFrom,
 	// which the run may read again; zero recentFrom: none.
@@ -220,7 +221,14 @@ func (s *scanner) markLive() { s.liveMark, s.runStartedOK = s.topID, false }
 func (s *scanner) failures() []*Failure {
 	var out []*Failure
 	for _, g := range s.groups {
-		if !g.ok {
+		switch {
+		case g.ok:
+		case g.gaveUp:
+			// Given up by an earlier run: carried on in the ledger while
+			// its attempts can be read again, not reported again.
+			g.reported, g.Outcome = true, GaveUp
+			s.tombs = append(s.tombs, g)
+		default:
 			g.reported, g.Failed, g.Attempts = true, g.Latest, g.count(nil)
 			out = append(out, g)
 		}

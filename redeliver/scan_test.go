@@ -149,7 +149,7 @@ func TestCheckpoint(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := &pass{res: &Result{Until: until, Failures: tt.failures}, listed: until, o: Options{Logf: t.Logf, Warnf: t.Logf}}
-			p.w.from = t0
+			p.w.from, p.sc = t0, newScanner(t0)
 			got := p.next().Checkpoint
 			if !got.Equal(tt.want) {
 				t.Errorf("checkpoint = %s, want %s", got, tt.want)

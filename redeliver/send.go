@@ -317,7 +317,7 @@ func (p *pass) resolve() {
 func (p *pass) collect() []*Failure {
 	var out []*Failure
 	for _, g := range p.sc.groups {
-		if !g.ok && !g.reported {
+		if !g.ok && !g.reported && !g.gaveUp {
 			g.reported, g.Failed, g.Attempts = true, g.Latest, g.count(nil)
 			out = append(out, g)
 		}
@@ -345,8 +345,6 @@ func (p *pass) classify(fs []*Failure) []*Failure {
 	for _, f := range fs {
 		f.Attempts = f.count(p.counts)
 		switch {
-		case f.gaveUp:
-			f.Outcome, f.Detail = GaveUp, fmt.Sprintf("%d failed attempts (max-attempts %d), given up by an earlier run", f.Attempts, o.MaxAttempts)
 		case o.MaxAttempts > 0 && f.Attempts >= o.MaxAttempts:
 			f.Outcome, f.Detail = GaveUp, fmt.Sprintf("%d failed attempts while the receiver was up (max-attempts %d)", f.Attempts, o.MaxAttempts)
 		case o.Retention > 0 && now.Sub(f.Latest.DeliveredAt) > o.Retention:

@@ -245,35 +245,14 @@ func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *cl
 	}
 	res, err := redeliver.Run(ctx, cl.hooks, o)
 	log.EndGroup()
-	warnOutcomes(log, res)
+	warnings, details := report.Log(res)
+	for _, w := range warnings {
+		log.Warningf("%s", w)
+	}
+	for _, d := range details {
+		log.Infof("%s", d)
+	}
 	return report.Hook{Target: target, Result: res, Err: err}
-}
-
-// warnOutcomes raises one annotation per kind of trouble, not one per GUID:
-// annotations are for a person to notice, the log has the details.
-func warnOutcomes(log logger, res *redeliver.Result) {
-	if res == nil {
-		return
-	}
-	if rc := res.Receiver; rc.State == redeliver.ReceiverDown {
-		log.Warningf("%s: receiver down since %s, %d GUIDs waiting (%s)", res.Target, stamp(rc.Since), res.Waiting(), rc.How)
-	}
-	for _, o := range redeliver.Outcomes() {
-		if o == redeliver.Waiting || (o == redeliver.FailedAgain && res.Receiver.State == redeliver.ReceiverDown) {
-			continue // said above: the probe, and what waits for the receiver
-		}
-		if n := res.Count(o); n > 0 && o.NeedsAttention() {
-			log.Warningf("%s: %d GUIDs %s", res.Target, n, o.Describe())
-		}
-	}
-	if res.Stopped != "" {
-		log.Warningf("%s: stopped early (%s); %d GUIDs left for the next run, oldest first", res.Target, res.Stopped, res.Count(redeliver.NotAttempted))
-	}
-	for _, f := range res.Failures {
-		if !f.Outcome.Sent() {
-			log.Infof("%s %s (delivery %d, %s, %d attempts): %s %s", f.GUID, f.EventName(), f.Failed.ID, stamp(f.Failed.DeliveredAt), f.FailedAttempts(), f.Outcome, f.Detail)
-		}
-	}
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }

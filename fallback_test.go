@@ -297,7 +297,7 @@ func TestFallbackWhenLedgerTooBig(t *testing.T) {
 		if len(stored) > checkpoint.MaxLedgerSize {
 			t.Errorf("run %d stored a ledger of %d bytes, more than %d", i+1, len(stored), checkpoint.MaxLedgerSize)
 		}
-		if !strings.Contains(r.log, "GUIDs in play did not fit in the ledger") || !strings.Contains(r.log, "the next run finds them by reading back to") {
+		if !strings.Contains(r.log, "GUIDs in play did not fit in the ledger") || !strings.Contains(r.log, "the first run that finds the receiver up reads back to") {
 			t.Errorf("run %d does not say that GUIDs did not fit in the ledger:\n%s", i+1, lastLines(r.log, 20))
 		}
 		if n := len(o.perRun[i]); n != 1 {

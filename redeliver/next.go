@@ -112,7 +112,7 @@ func (p *pass) next() checkpoint.State {
 		// Those dropped now are among res.Failures already.
 		res.InLedger, res.Uncarried = len(l.GUIDs), l.Uncarried-res.Dropped
 		if res.Dropped > 0 {
-			p.warn(fmt.Sprintf("%s: %d GUIDs in play did not fit in the ledger (at most %d bytes); the next run finds them by reading back to %s", p.o.Target, res.Dropped, checkpoint.MaxLedgerSize, stamp(l.From)))
+			p.warn(fmt.Sprintf("%s: %d GUIDs in play did not fit in the ledger (at most %d bytes); the first run that finds the receiver up reads back to %s for them", p.o.Target, res.Dropped, checkpoint.MaxLedgerSize, stamp(l.From)))
 		}
 	}
 	return checkpoint.State{Checkpoint: cp, Ledger: l}

@@ -46,7 +46,6 @@ type Failure struct {
 	fromLedger bool
 	gaveUp     bool  // an earlier run gave up on it
 	sentID     int64 // the attempt this run redelivered; 0 if none
-	probe      bool  // the redelivery was the run's probe of the receiver
 	reported   bool  // in Result.Failures
 }
 

@@ -151,7 +151,7 @@ func (p *pass) probe(ctx context.Context, todo []*Failure, open int) ([]*Failure
 			markRest(todo, NotAttempted)
 			return nil, nil
 		case f.sentID != 0:
-			probe, f.probe = f, true
+			probe = f
 		}
 	}
 	if probe == nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,6 +52,7 @@ type runStat struct {
 	redeliveries, intoDown         int
 	receiver, waiting, gaveUp, rem string
 	outputs                        map[string]string
+	log                            string
 }
 
 func newSequence(t *testing.T, seed uint64, faults fakegithub.Faults) *sequence {
@@ -111,7 +113,7 @@ func (s *sequence) run(gap time.Duration, inputs ...string) runStat {
 	reqs, rds := len(s.h.fake.Requests()), len(s.h.fake.Redeliveries())
 	at := s.h.clock.Now()
 	r := s.h.run(with(s.inputs, inputs...))
-	st := runStat{at: at, code: r.code, made: made, waiting: r.outputs["waiting"], gaveUp: r.outputs["gave-up"], rem: r.outputs["remaining"], outputs: r.outputs}
+	st := runStat{at: at, code: r.code, made: made, waiting: r.outputs["waiting"], gaveUp: r.outputs["gave-up"], rem: r.outputs["remaining"], outputs: r.outputs, log: r.log}
 	for _, rq := range s.h.fake.Requests()[reqs:] {
 		if rq.Method == http.MethodGet && strings.HasSuffix(rq.Path, "/deliveries") {
 			st.list++
@@ -383,4 +385,61 @@ func TestSequenceUnknownOutcomes(t *testing.T) {
 	_, lost, doubled := s.promises()
 	t.Logf("run 1: %d redeliveries performed, %d of them answered 502, %s left; run 2: %s redelivered; lost %d, doubled %d",
 		performed, lostAnswers, r.rem, r2.outputs["redelivered"], lost, doubled)
+}
+
+// TestSequenceReceiverDiesMidRun: the receiver is back, the run redelivers
+// an hour's backlog, and the receiver dies again forty seconds in. The run
+// notices at its next look at the newest page, stops, and reports the
+// receiver down; the runs after wait for it and then deliver everything.
+func TestSequenceReceiverDiesMidRun(t *testing.T) {
+	t.Parallel()
+	s := newSequence(t, 5, fakegithub.Faults{})
+	s.every = 10 * time.Second
+	first := start.Add(3 * time.Hour)
+	dies, back := first.Add(40*time.Second), first.Add(2*time.Hour)
+	s.down = func(at time.Time) bool {
+		return !at.Before(start.Add(time.Hour)) && at.Before(start.Add(2*time.Hour)) || !at.Before(dies) && at.Before(back)
+	}
+	runs := []runStat{s.run(3 * time.Hour), s.run(time.Hour), s.run(2 * time.Hour)}
+	s.report("the receiver dies forty seconds into a run that redelivers a backlog")
+	if r := runs[0]; r.receiver != "down" || r.intoDown == 0 || r.intoDown > 110 || r.waiting == "0" {
+		t.Errorf("first run: receiver %s, %d redeliveries into the dead receiver, %s waiting; want it found down within about 110 redeliveries, the rest waiting",
+			r.receiver, r.intoDown, r.waiting)
+	}
+	if r := runs[1]; r.receiver != "down" || r.intoDown > 1 {
+		t.Errorf("second run: receiver %s, %d redeliveries into it; want down, the probe only", r.receiver, r.intoDown)
+	}
+	failed, lost, doubled := s.promises()
+	t.Logf("%d GUIDs failed, %d lost, %d doubled", failed, lost, doubled)
+}
+
+// TestSequenceRefusedCursor: a run cut short leaves an unread part of the
+// list with GitHub's cursor; GitHub no longer takes that cursor when the next
+// run comes. The run says so, and a later run reads that part from the
+// newest delivery down instead: slower, nothing lost.
+func TestSequenceRefusedCursor(t *testing.T) {
+	t.Parallel()
+	s := newSequence(t, 6, fakegithub.Faults{PrimaryLimit: 60})
+	s.every, s.failing = 10*time.Second, 0.01
+	if st := s.run(24*time.Hour, "timeout", "10m"); st.rem == "0" {
+		t.Fatalf("the first run read its whole window: the test proves nothing")
+	}
+	const ledger = "REDELIVER_ORG_ACME_HOOK_77_STATE"
+	v, ok := s.h.fake.Variable("acme", "ops", ledger)
+	if !ok || !strings.Contains(v, `"c":"v1_`) {
+		t.Fatalf("the first run left no unread part with a cursor: %q", v)
+	}
+	// A cursor naming no delivery: GitHub answers 422 Invalid cursor.
+	s.h.fake.SetVariable("acme", "ops", ledger, regexp.MustCompile(`"c":"v1_[0-9]+"`).ReplaceAllString(v, `"c":"v1_1"`))
+	refused := false
+	for range 6 {
+		st := s.run(time.Hour, "timeout", "10m")
+		refused = refused || strings.Contains(st.log, "GitHub refused the cursor of an unread part of the list")
+	}
+	s.report("an unread part of the list whose cursor GitHub refuses")
+	if !refused {
+		t.Error("no run said that GitHub refused the cursor")
+	}
+	failed, lost, doubled := s.promises()
+	t.Logf("%d GUIDs failed, %d lost, %d doubled", failed, lost, doubled)
 }

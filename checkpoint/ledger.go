@@ -44,6 +44,10 @@ type Ledger struct {
 	// Uncarried counts the GUIDs in play that did not fit (see From), for
 	// reports: a run finds them again by reading.
 	Uncarried int
+	// Settled are GUIDs seen to succeed whose original attempt was not read:
+	// it may lie in an unread part (Gaps), where alone it would look failed.
+	// Kept only while there are unread parts.
+	Settled []string
 }
 
 // Gap is an unread part of the list: the deliveries with an id below Below and
@@ -87,7 +91,7 @@ type Entry struct {
 
 // Empty reports whether the ledger says nothing the checkpoint does not.
 func (l *Ledger) Empty() bool {
-	return l == nil || (len(l.Gaps) == 0 && len(l.GUIDs) == 0 && len(l.Down) == 0)
+	return l == nil || (len(l.Gaps) == 0 && len(l.GUIDs) == 0 && len(l.Down) == 0 && l.From.IsZero())
 }
 
 // DownSince returns the start of the open down span, if the receiver was down
@@ -125,7 +129,8 @@ type ledgerJSON struct {
 	Gaps   []gapJSON  `json:"gaps,omitempty"`
 	Down   [][2]int64 `json:"down,omitempty"`
 	GUIDs  [][]any    `json:"g,omitempty"`
-	N      int        `json:"n,omitempty"` // Uncarried
+	N      int        `json:"n,omitempty"`  // Uncarried
+	OK     []string   `json:"ok,omitempty"` // Settled
 }
 
 type gapJSON struct {
@@ -151,13 +156,28 @@ func fromUnix(s int64) time.Time {
 // Fit trims l so that its stored form for checkpoint cp fits MaxLedgerSize.
 // It keeps the oldest GUIDs (closest to leaving GitHub's retention) and moves
 // From back to the oldest attempt of those it drops, so the next run reads
-// them again; it returns how many it dropped.
+// them again; it returns how many it dropped. If the settled GUIDs alone do
+// not fit, the unread parts become a read from the newest delivery down to
+// the oldest of them (From), which sees every later attempt, and the
+// settled GUIDs are no longer needed.
 func (l *Ledger) Fit(cp time.Time) int {
 	dropped := 0
 	for {
 		v := l.Encode(cp)
-		if len(v) <= MaxLedgerSize || len(l.GUIDs) == 0 {
+		if len(v) <= MaxLedgerSize {
 			return dropped
+		}
+		if len(l.GUIDs) == 0 {
+			if len(l.Settled) == 0 {
+				return dropped
+			}
+			for _, g := range l.Gaps {
+				if l.From.IsZero() || g.To.Before(l.From) {
+					l.From = g.To
+				}
+			}
+			l.Gaps, l.Settled = nil, nil
+			continue
 		}
 		// Drop a share of the newest at a time: a few encodings at most.
 		keep := len(l.GUIDs) * MaxLedgerSize / len(v) * 9 / 10
@@ -174,7 +194,7 @@ func (l *Ledger) Fit(cp time.Time) int {
 
 // Encode returns the stored form of l for checkpoint cp.
 func (l *Ledger) Encode(cp time.Time) string {
-	j := ledgerJSON{V: 1, CP: cp.Truncate(time.Second).UnixMilli(), Listed: unix(l.Listed), From: unix(l.From), N: l.Uncarried}
+	j := ledgerJSON{V: 1, CP: cp.Truncate(time.Second).UnixMilli(), Listed: unix(l.Listed), From: unix(l.From), N: l.Uncarried, OK: l.Settled}
 	for _, g := range l.Gaps {
 		j.Gaps = append(j.Gaps, gapJSON{Cursor: g.Cursor, Below: g.Below, To: unix(g.To)})
 	}
@@ -220,7 +240,7 @@ func ParseLedger(s string, cp time.Time) (*Ledger, error) {
 	if j.CP != cp.UnixMilli() {
 		return nil, nil
 	}
-	l := &Ledger{Listed: fromUnix(j.Listed), From: fromUnix(j.From), Uncarried: j.N}
+	l := &Ledger{Listed: fromUnix(j.Listed), From: fromUnix(j.From), Uncarried: j.N, Settled: j.OK}
 	if l.Listed.IsZero() {
 		return nil, fmt.Errorf("parse ledger: no listed time")
 	}

@@ -312,3 +312,27 @@ func TestLedgerAddGap(t *testing.T) {
 		})
 	}
 }
+
+// A ledger holding only where to read back from still says something the
+// checkpoint does not; settled GUIDs survive a round trip, and when they do
+// not fit, the unread parts become a read from the newest delivery down.
+func TestLedgerFromAndSettled(t *testing.T) {
+	t.Parallel()
+	if (&Ledger{Listed: testCP, From: testCP.Add(-time.Hour)}).Empty() {
+		t.Error("a ledger with only From counts as empty: the next run would not read back")
+	}
+	l := &Ledger{Listed: testCP, Gaps: []Gap{{Cursor: "v1_7", Below: 7, To: testCP.Add(-2 * time.Hour)}}, Settled: []string{"a", "b"}}
+	got, err := ParseLedger(l.Encode(testCP), testCP)
+	if err != nil || got == nil || !slices.Equal(got.Settled, l.Settled) {
+		t.Fatalf("ParseLedger = %+v, %v; want settled %v", got, err, l.Settled)
+	}
+	for i := range 3000 {
+		l.Settled = append(l.Settled, fmt.Sprintf("%08x-c6b3-11f0-8e9e-%012x", i, i))
+	}
+	if dropped := l.Fit(testCP); dropped != 0 || len(l.Encode(testCP)) > MaxLedgerSize {
+		t.Fatalf("Fit dropped %d GUIDs, size %d", dropped, len(l.Encode(testCP)))
+	}
+	if len(l.Gaps) != 0 || len(l.Settled) != 0 || !l.From.Equal(testCP.Add(-2*time.Hour)) {
+		t.Errorf("after Fit: %d gaps, %d settled, From %s; want none, none, the gap's end", len(l.Gaps), len(l.Settled), l.From)
+	}
+}

@@ -51,6 +51,16 @@ func (p *pass) next() checkpoint.State {
 	if l.Listed.IsZero() {
 		l.Listed = res.Until
 	}
+	if len(l.Gaps) > 0 {
+		// A GUID seen to succeed whose original was not read may have it
+		// in an unread part, where alone it would look failed.
+		for _, g := range p.sc.groups {
+			if g.ok && !g.Complete {
+				l.Settled = append(l.Settled, g.GUID)
+			}
+		}
+		slices.Sort(l.Settled)
+	}
 	// Only an outage still going on matters to the next run: the attempts
 	// made during one that ended are counted (or not) already.
 	if n := len(p.spans); n > 0 && p.spans[n-1].Until.IsZero() {

@@ -132,11 +132,14 @@ func (s *scanner) load(l *checkpoint.Ledger) {
 	if l == nil {
 		return
 	}
+	for _, guid := range l.Settled {
+		s.groups[guid] = &Failure{GUID: guid, ok: true, fromLedger: true}
+	}
 	for _, e := range l.GUIDs {
 		ev, action, _ := strings.Cut(e.Event, ".")
 		s.groups[e.GUID] = &Failure{
 			GUID:   e.GUID,
-			Latest: Delivery{ID: e.ID, GUID: e.GUID, DeliveredAt: e.At, Redelivery: e.ID != 0, Status: e.Status, StatusCode: e.Code, Event: ev, Action: action},
+			Latest: Delivery{ID: e.ID, GUID: e.GUID, DeliveredAt: e.At, Status: e.Status, StatusCode: e.Code, Event: ev, Action: action},
 			Oldest: e.Oldest, Complete: e.Complete,
 			prior: e.Attempts, countedTo: e.ID, fromLedger: true, gaveUp: e.GaveUp,
 		}

@@ -31,7 +31,7 @@ func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Wr
 	}
 	gha.Infof("hook-redeliver %s: %s", version, cfg)
 	for _, n := range cfg.notes {
-		gha.Infof("%s: %s", n.input, n.text)
+		gha.Infof("%s: %s", n.Input, n.Text)
 	}
 
 	rep, err := execute(ctx, cfg, d)

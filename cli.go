@@ -10,6 +10,7 @@ import (
 
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
@@ -61,7 +62,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 	fmt.Fprintf(stderr, "hook-redeliver %s: %s%s, API %s, checkpoint: %s%s\n",
 		version, cfg.target.Holder(), hooks, cfg.APIURL, cfg.checkpointPlace(), inv.dropInNote())
 	for _, n := range cfg.notes {
-		fmt.Fprintf(stderr, "%s: %s\n", inv.label(envKey(n.input)), n.text)
+		fmt.Fprintf(stderr, "%s: %s\n", inv.label(input.Key(n.Input)), n.Text)
 	}
 
 	// A dry run writes nothing, so it may run next to a real one.
@@ -70,7 +71,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		if err != nil {
 			var locked *checkpoint.LockedError
 			if !errors.As(err, &locked) {
-				err = badInput("checkpoint-file", "%v", err)
+				err = input.Bad("checkpoint-file", "%v", err)
 			}
 			fmt.Fprintln(stderr, "hook-redeliver:", inv.explain(err))
 			return exitCode(err)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
 // defaultCheckpointFile is the checkpoint file's name when --checkpoint-file
@@ -88,7 +90,7 @@ func (inv *invocation) from(key string) string {
 		return key
 	}
 	if inv.fromDropIn(key) {
-		return inv.dropInFrom[key] + " (read as --" + inputName(key) + ")"
+		return inv.dropInFrom[key] + " (read as --" + input.Name(key) + ")"
 	}
 	return ""
 }
@@ -108,10 +110,10 @@ func (inv *invocation) label(key string) string {
 	if f := inv.from(key); f != "" {
 		return f
 	}
-	return "--" + inputName(key) + " / " + key
+	return "--" + input.Name(key) + " / " + key
 }
 
-// explain says what went wrong; each *InputError names the flag or variable
+// explain says what went wrong; each *input.Error names the flag or variable
 // at fault ("--hook-id", "ORGANIZATION_NAME (read as --org)") where the
 // action names the input.
 func (inv *invocation) explain(err error) string {
@@ -121,14 +123,14 @@ func (inv *invocation) explain(err error) string {
 	}
 	lines := make([]string, len(parts))
 	for i, e := range parts {
-		var in *InputError
+		var in *input.Error
 		if !errors.As(e, &in) {
 			lines[i] = e.Error()
 			continue
 		}
 		names := make([]string, len(in.Inputs))
-		for j, input := range in.Inputs {
-			names[j] = inv.label(envKey(input))
+		for j, name := range in.Inputs {
+			names[j] = inv.label(input.Key(name))
 		}
 		lines[i] = strings.Join(names, " and ") + ": " + in.Problem
 	}
@@ -155,7 +157,7 @@ func (inv *invocation) unconfigured() bool {
 }
 
 // config reads the credential files, loads the Config, picks the
-// checkpoint store and validates the lot. Every error is an *InputError.
+// checkpoint store and validates the lot. Every error is an *input.Error.
 func (inv *invocation) config(ctx context.Context) (*Config, error) {
 	if err := inv.readCredentialFiles(); err != nil {
 		return nil, err
@@ -183,7 +185,7 @@ func (inv *invocation) config(ctx context.Context) (*Config, error) {
 		if !repoSet {
 			other = "checkpoint-variable"
 		}
-		return nil, &InputError{Inputs: []string{"checkpoint-file", other}, Problem: "both set; keep the checkpoint in a file or in a repository variable, not both"}
+		return nil, &input.Error{Inputs: []string{"checkpoint-file", other}, Problem: "both set; keep the checkpoint in a file or in a repository variable, not both"}
 	case fileSet, repoSet || varSet || inv.getenv("GITHUB_ACTIONS") == "true":
 	default:
 		file, fileSet = defaultCheckpointPath(inv.getenv), true
@@ -191,10 +193,10 @@ func (inv *invocation) config(ctx context.Context) (*Config, error) {
 	if fileSet {
 		abs, err := filepath.Abs(file)
 		if err != nil {
-			return nil, badInput("checkpoint-file", "%v", err)
+			return nil, input.Bad("checkpoint-file", "%v", err)
 		}
 		if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
-			return nil, badInput("checkpoint-file", "%s is a directory; name a file in it", abs)
+			return nil, input.Bad("checkpoint-file", "%s is a directory; name a file in it", abs)
 		}
 		cfg.checkpointFile = abs
 	}
@@ -218,19 +220,19 @@ func defaultCheckpointPath(getenv func(string) string) string {
 // readCredentialFiles reads --private-key-file, --token-file and their
 // variables into the settings they stand for, at the level they were given
 // (a flag or the environment). Their content is never printed; errors are
-// *InputError.
+// *input.Error.
 func (inv *invocation) readCredentialFiles() error {
 	for _, ff := range fileFlags {
-		both := &InputError{Inputs: []string{inputName(ff.key), inputName(ff.file)}, Problem: "set one, not both"}
+		both := &input.Error{Inputs: []string{input.Name(ff.key), input.Name(ff.file)}, Problem: "set one, not both"}
 		if path, ok := inv.flags[ff.file]; ok {
 			if _, also := inv.flags[ff.key]; also {
 				return both
 			}
 			v, err := readSecretFile(path)
 			if err != nil {
-				return badInput(inputName(ff.file), "%v", err)
+				return input.Bad(input.Name(ff.file), "%v", err)
 			}
-			inv.flags[ff.key], inv.flagFrom[ff.key] = v, "--"+inputName(ff.file)
+			inv.flags[ff.key], inv.flagFrom[ff.key] = v, "--"+input.Name(ff.file)
 			continue
 		}
 		if _, ok := inv.flags[ff.key]; ok {
@@ -245,7 +247,7 @@ func (inv *invocation) readCredentialFiles() error {
 		}
 		v, err := readSecretFile(path)
 		if err != nil {
-			return badInput(inputName(ff.file), "%v", err)
+			return input.Bad(input.Name(ff.file), "%v", err)
 		}
 		inv.envFiles[ff.key] = v
 	}

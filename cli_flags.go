@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
 // minLoop is the shortest --loop interval: a pass lists at least one page of
@@ -72,7 +74,7 @@ func (f *flagValue) String() string   { return "" }
 func (f *flagValue) IsBoolFlag() bool { return f.isBool }
 func (f *flagValue) Set(v string) error {
 	f.inv.flags[f.key] = strings.TrimSpace(v)
-	f.inv.flagFrom[f.key] = "--" + inputName(f.key)
+	f.inv.flagFrom[f.key] = "--" + input.Name(f.key)
 	return nil
 }
 
@@ -115,7 +117,7 @@ func (inv *invocation) flagSet() *flag.FlagSet {
 		fs.Var(&flagValue{inv: inv, key: k.key, isBool: k.isBool}, k.flag, cliHelp[k.key].text)
 	}
 	for _, k := range []string{"PRIVATE_KEY_FILE", "TOKEN_FILE", "CHECKPOINT_FILE"} {
-		fs.Var(&flagValue{inv: inv, key: k}, inputName(k), cliHelp[k].text)
+		fs.Var(&flagValue{inv: inv, key: k}, input.Name(k), cliHelp[k].text)
 	}
 	fs.Func("loop", cliHelp["loop"].text, func(s string) error {
 		d, err := time.ParseDuration(s)
@@ -172,7 +174,7 @@ wins over the default.
 		fmt.Fprintf(&b, "\n%s:\n", g)
 		for _, name := range order {
 			f := fs.Lookup(name)
-			key := envKey(f.Name)
+			key := input.Key(f.Name)
 			env := "$" + key
 			h, ok := cliHelp[key]
 			if !ok {

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
 // dropIn reads the variables of GitHub's documented redelivery scripts
@@ -12,7 +14,7 @@ import (
 // organization / repository webhook") into the settings they stand for, so
 // the binary runs with a workflow step's env: unchanged. APP_ID,
 // PRIVATE_KEY, TOKEN and HOOK_ID are the same names in both. A pair given by
-// half is an *InputError, reported only if the setting is not given otherwise.
+// half is an *input.Error, reported only if the setting is not given otherwise.
 func dropIn(getenv func(string) string) (vals, from map[string]string, errs map[string]error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	vals, from, errs = map[string]string{}, map[string]string{}, map[string]error{}
@@ -22,9 +24,9 @@ func dropIn(getenv func(string) string) (vals, from map[string]string, errs map[
 		case owner != "" && name != "":
 			set(key, owner+"/"+name, ownerName+" and "+nameName)
 		case owner != "":
-			errs[key] = badInput(inputName(ownerName), "set, but not %s; GitHub's scripts need both for --%s", nameName, inputName(key))
+			errs[key] = input.Bad(input.Name(ownerName), "set, but not %s; GitHub's scripts need both for --%s", nameName, input.Name(key))
 		case name != "":
-			errs[key] = badInput(inputName(nameName), "set, but not %s; GitHub's scripts need both for --%s", ownerName, inputName(key))
+			errs[key] = input.Bad(input.Name(nameName), "set, but not %s; GitHub's scripts need both for --%s", ownerName, input.Name(key))
 		}
 	}
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hook-redeliver/hook-redeliver/auth"
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
@@ -70,7 +71,7 @@ type Config struct {
 	enterprise bool
 	// notes are said in the log once the run starts: what Validate read
 	// from a pasted URL.
-	notes []inputNote
+	notes []input.Note
 }
 
 // String never shows a secret: the config may end up in a debug log.
@@ -90,11 +91,6 @@ func (c *Config) String() string {
 		c.Since, c.DryRun, c.MaxRedeliveries, c.MaxAttempts, c.Timeout, c.RedeliveryInterval)
 }
 
-// inputNote is something Validate read from an input that the log should
-// say: the action prints "hook-id: text", the command line names the flag or
-// variable instead.
-type inputNote struct{ input, text string }
-
 // runner is what the workflow run tells the action besides its inputs.
 type runner struct {
 	apiURL     string // GITHUB_API_URL
@@ -109,12 +105,12 @@ var (
 )
 
 // Validate checks every input and derives what the run needs. Its error
-// joins an *InputError per problem: each names the input, says what was
+// joins an *input.Error per problem: each names the input, says what was
 // wrong and how to fix it, and never repeats a secret.
 func (c *Config) Validate(r runner) error {
 	var errs []error
-	bad := func(input, format string, args ...any) {
-		errs = append(errs, badInput(input, format, args...))
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, input.Bad(name, format, args...))
 	}
 
 	// Target.

@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sethvargo/go-envconfig"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
 // TestHookIDTakesAPastedURL: hook-id accepts a webhook's settings page or
@@ -99,7 +101,7 @@ func TestHookIDTakesAPastedURL(t *testing.T) {
 			if len(cfg.notes) != urls {
 				t.Errorf("%d notes for %d URLs: %v", len(cfg.notes), urls, cfg.notes)
 			}
-			if tt.note != "" && (len(cfg.notes) != 1 || cfg.notes[0] != (inputNote{"hook-id", tt.note})) {
+			if tt.note != "" && (len(cfg.notes) != 1 || cfg.notes[0] != (input.Note{Input: "hook-id", Text: tt.note})) {
 				t.Errorf("notes %q, want hook-id: %q", cfg.notes, tt.note)
 			}
 		})

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
 )
 
@@ -115,7 +116,7 @@ func TestInputsAgree(t *testing.T) {
 		f := ct.Field(i)
 		if tag := f.Tag.Get("env"); tag != "" {
 			key, _, _ := strings.Cut(tag, ",")
-			fields[inputName(key)] = f
+			fields[input.Name(key)] = f
 		}
 	}
 	if diff := cmp.Diff(keys(a.Inputs), keys(fields)); diff != "" {

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
 // hookList is the hook-id input: ids, or every hook of the target.
@@ -30,14 +32,14 @@ func (h hookList) String() string {
 
 // parseHookID reads the hook-id input for the org and repository inputs
 // given: ids, webhook URLs, or all. It returns what the log should say of a
-// URL it read, and an *InputError for each part it cannot take.
-func parseHookID(v, org, repository string) (hookList, []inputNote, []error) {
+// URL it read, and an *input.Error for each part it cannot take.
+func parseHookID(v, org, repository string) (hookList, []input.Note, []error) {
 	var (
 		h     hookList
-		notes []inputNote
+		notes []input.Note
 		errs  []error
 	)
-	bad := func(format string, args ...any) { errs = append(errs, badInput("hook-id", format, args...)) }
+	bad := func(format string, args ...any) { errs = append(errs, input.Bad("hook-id", format, args...)) }
 	appTarget := org == "" && repository == ""
 	switch v = strings.TrimSpace(v); {
 	case appTarget && v != "":
@@ -74,7 +76,7 @@ func parseHookID(v, org, repository string) (hookList, []inputNote, []error) {
 				continue
 			}
 			h.ids = append(h.ids, u.id)
-			notes = append(notes, inputNote{"hook-id", fmt.Sprintf("took webhook id %d (%s) from %s", u.id, u.where(), f)})
+			notes = append(notes, input.Note{Input: "hook-id", Text: fmt.Sprintf("took webhook id %d (%s) from %s", u.id, u.where(), f)})
 		}
 	default:
 		h.ids = []int64{0}

@@ -3,41 +3,15 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
-
-// InputError is bad input, found before anything is sent to GitHub: the
-// inputs at fault and what is wrong with them. The action names an input as
-// action.yml does ("input hook-id: ..."); the command line names the flag or
-// variable that set it. Either way the binary exits 2.
-type InputError struct {
-	// Inputs are named as action.yml names inputs ("hook-id"), the command
-	// line's own settings likewise ("token-file", "repo-owner"); two when
-	// they conflict.
-	Inputs  []string
-	Problem string // what is wrong and how to fix it; never a secret's value
-}
-
-func (e *InputError) Error() string {
-	return "input " + strings.Join(e.Inputs, " and ") + ": " + e.Problem
-}
-
-// badInput is an InputError about one input.
-func badInput(input, format string, args ...any) *InputError {
-	return &InputError{Inputs: []string{input}, Problem: fmt.Sprintf(format, args...)}
-}
-
-// inputName is the input's name for an env key: app-id for APP_ID.
-func inputName(key string) string { return strings.ToLower(strings.ReplaceAll(key, "_", "-")) }
-
-// envKey is the env key for an input's name: APP_ID for app-id.
-func envKey(input string) string { return strings.ToUpper(strings.ReplaceAll(input, "-", "_")) }
 
 // settingKey is one Config field: its env key, flag and default.
 type settingKey struct {
@@ -62,7 +36,7 @@ func settingKeys() []settingKey {
 		}
 		key, opts, _ := strings.Cut(tag, ",")
 		k := settingKey{key: strings.TrimSpace(key), isBool: f.Type.Kind() == reflect.Bool, typ: f.Type}
-		k.flag = inputName(k.key)
+		k.flag = input.Name(k.key)
 		// As go-envconfig reads it: everything after "default=" is the
 		// default, commas included.
 		if _, def, ok := strings.Cut(opts, "default="); ok {
@@ -75,7 +49,7 @@ func settingKeys() []settingKey {
 
 // check converts v as go-envconfig is about to, and says what the input
 // wants if it cannot. go-envconfig's own error names only the Go field, in
-// its text; checking first gives an InputError that names the input.
+// its text; checking first gives an *input.Error that names the input.
 func (k settingKey) check(v string) error {
 	if k.typ == nil {
 		return nil
@@ -94,7 +68,7 @@ func (k settingKey) check(v string) error {
 		want = "a whole number"
 	}
 	if err != nil {
-		return badInput(k.flag, "want %s (%v)", want, err)
+		return input.Bad(k.flag, "want %s (%v)", want, err)
 	}
 	return nil
 }
@@ -112,7 +86,7 @@ func (l inputLookuper) Lookup(key string) (string, bool) {
 }
 
 // loadConfig fills a Config from l. A value that does not convert is an
-// *InputError.
+// *input.Error.
 func loadConfig(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
 	keys := map[string]settingKey{}
 	for _, k := range settingKeys() {
@@ -123,7 +97,7 @@ func loadConfig(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
 	})
 	var c Config
 	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: l, Mutators: []envconfig.Mutator{check}}); err != nil {
-		var in *InputError
+		var in *input.Error
 		if errors.As(err, &in) {
 			return nil, in
 		}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -84,7 +85,7 @@ func actionMode(args []string, getenv func(string) string) bool {
 
 // exitCode is the exit status for what a run or its setup returned.
 func exitCode(err error) int {
-	var in *InputError
+	var in *input.Error
 	var locked *checkpoint.LockedError
 	switch {
 	case err == nil:

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
 // TestBadInputSameInBothModes: the same bad input gives the same exit status
@@ -54,7 +55,7 @@ func TestBadInputSameInBothModes(t *testing.T) {
 			w := newCLIWorld(t, "/api/v3")
 			env := map[string]string{"API_URL": w.fake.URL(), "CHECKPOINT_FILE": filepath.Join(w.dir, "cp")}
 			for k, v := range tt.inputs {
-				env[envKey(k)] = v
+				env[input.Key(k)] = v
 			}
 			cli := w.run(t.Context(), nil, env, deps{})
 			cliMsg := strings.TrimSuffix(cli.stderr, "\n")
@@ -63,7 +64,7 @@ func TestBadInputSameInBothModes(t *testing.T) {
 				t.Errorf("exit %d from the action, %d from the command line; want %d from both\naction:\n%s\ncommand line:\n%s", action.code, cli.code, exitUsage, action.log, cli)
 			}
 			actionProblem, ok1 := strings.CutPrefix(actionMsg, "input "+tt.input+": ")
-			cliProblem, ok2 := strings.CutPrefix(cliMsg, "hook-redeliver: "+envKey(tt.input)+": ")
+			cliProblem, ok2 := strings.CutPrefix(cliMsg, "hook-redeliver: "+input.Key(tt.input)+": ")
 			if !ok1 || !ok2 || actionProblem != cliProblem || !strings.Contains(actionProblem, tt.want) {
 				t.Errorf("want the same message naming %s and saying %q;\naction:       %q\ncommand line: %q", tt.input, tt.want, actionMsg, cliMsg)
 			}

@@ -56,11 +56,11 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	d.log = &textLogger{w: stderr}
 	hooks := ""
-	if cfg.target.Kind() != redeliver.AppHook {
-		hooks = ", hooks " + cfg.hooks.String()
+	if cfg.target.Base.Kind() != redeliver.AppHook {
+		hooks = ", hooks " + cfg.target.Hooks.String()
 	}
 	fmt.Fprintf(stderr, "hook-redeliver %s: %s%s, API %s, checkpoint: %s%s\n",
-		version, cfg.target.Holder(), hooks, cfg.APIURL, cfg.checkpointPlace(), inv.dropInNote())
+		version, cfg.target.Base.Holder(), hooks, cfg.APIURL, cfg.checkpointPlace(), inv.dropInNote())
 	for _, n := range cfg.notes {
 		fmt.Fprintf(stderr, "%s: %s\n", inv.label(input.Key(n.Input)), n.Text)
 	}

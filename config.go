@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/auth"
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
+	"github.com/hook-redeliver/hook-redeliver/internal/target"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
@@ -58,8 +58,7 @@ type Config struct {
 	checkpointFile string
 
 	// Derived by Validate.
-	target     redeliver.Target // without a hook id
-	hooks      hookList
+	target     target.Spec
 	key        *rsa.PrivateKey // the App's, parsed
 	filter     redeliver.Filter
 	dispatchTo [2]string // owner, repo
@@ -87,7 +86,7 @@ func (c *Config) String() string {
 		cp = "(derived from the target)"
 	}
 	return fmt.Sprintf("target=%s hooks=%s api-url=%s app-id=%s private-key=%s token=%s checkpoint=%s in %s/%s since=%q dry-run=%t max-redeliveries=%d max-attempts=%d timeout=%s redelivery-interval=%s",
-		c.target.Holder(), c.hooks, c.APIURL, c.AppID, red(c.PrivateKey), red(c.Token), cp, c.cpOwner, c.cpRepo,
+		c.target.Base.Holder(), c.target.Hooks, c.APIURL, c.AppID, red(c.PrivateKey), red(c.Token), cp, c.cpOwner, c.cpRepo,
 		c.Since, c.DryRun, c.MaxRedeliveries, c.MaxAttempts, c.Timeout, c.RedeliveryInterval)
 }
 
@@ -97,12 +96,6 @@ type runner struct {
 	repository string // GITHUB_REPOSITORY
 	runURL     string // GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID
 }
-
-// GitHub's rules for an account's login and a repository's name.
-var (
-	loginRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
-	repoRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
-)
 
 // Validate checks every input and derives what the run needs. Its error
 // joins an *input.Error per problem: each names the input, says what was
@@ -115,24 +108,9 @@ func (c *Config) Validate(r runner) error {
 
 	// Target.
 	appTarget := c.Org == "" && c.Repository == ""
-	switch {
-	case c.Org != "" && c.Repository != "":
-		bad("org", "set org or repository, not both (org for an organization webhook, repository for a repository webhook, neither for the App's webhook)")
-	case c.Org != "":
-		if !loginRE.MatchString(c.Org) {
-			bad("org", "%q is not an organization login", c.Org)
-		}
-		c.target = redeliver.Target{Org: c.Org}
-	case c.Repository != "":
-		owner, name, ok := strings.Cut(c.Repository, "/")
-		if !ok || !loginRE.MatchString(owner) || !repoRE.MatchString(name) {
-			bad("repository", "want owner/name such as octo-org/octo-repo, got %q", c.Repository)
-		}
-		c.target = redeliver.Target{Owner: owner, Repo: name}
-	}
-	var hookErrs []error
-	c.hooks, c.notes, hookErrs = parseHookID(c.HookID, c.Org, c.Repository)
-	errs = append(errs, hookErrs...)
+	var targetErrs []error
+	c.target, c.notes, targetErrs = target.Parse(c.Org, c.Repository, c.HookID)
+	errs = append(errs, targetErrs...)
 
 	// Credentials.
 	switch {
@@ -189,12 +167,12 @@ func (c *Config) Validate(r runner) error {
 	if cpRepo == "" {
 		cpRepo = r.repository
 	}
-	owner, name, ok := strings.Cut(cpRepo, "/")
+	owner, name, ok := target.SplitRepository(cpRepo)
 	switch {
 	case c.checkpointFile != "":
 	case cpRepo == "":
 		bad("checkpoint-repository", "required outside a workflow run: the owner/name of the repository holding the checkpoint variable")
-	case !ok || !loginRE.MatchString(owner) || !repoRE.MatchString(name):
+	case !ok:
 		bad("checkpoint-repository", "want owner/name such as octo-org/ops, got %q", cpRepo)
 	default:
 		c.cpOwner, c.cpRepo = owner, name
@@ -245,8 +223,8 @@ func (c *Config) Validate(r runner) error {
 		if repo == "" {
 			repo = r.repository
 		}
-		owner, name, ok := strings.Cut(repo, "/")
-		if !ok || !loginRE.MatchString(owner) || !repoRE.MatchString(name) {
+		owner, name, ok := target.SplitRepository(repo)
+		if !ok {
 			bad("dispatch-repository", "want owner/name of the repository that receives the repository_dispatch event, got %q", repo)
 		}
 		c.dispatchTo = [2]string{owner, name}
@@ -256,27 +234,20 @@ func (c *Config) Validate(r runner) error {
 	return errors.Join(errs...)
 }
 
-// targetFor is the target of one hook.
-func (c *Config) targetFor(hookID int64) redeliver.Target {
-	t := c.target
-	t.HookID = hookID
-	return t
-}
-
 // variableFor returns the checkpoint variable of one hook: the name the
 // user gave, or the name derived from the target.
 func (c *Config) variableFor(hookID int64) string {
 	if c.CheckpointVariable != "" {
-		return checkpoint.PerHook(c.CheckpointVariable, c.hooks.several(), hookID)
+		return checkpoint.PerHook(c.CheckpointVariable, c.target.Hooks.Several(), hookID)
 	}
-	return c.targetFor(hookID).CheckpointName(c.AppID)
+	return c.target.For(hookID).CheckpointName(c.AppID)
 }
 
 // storeFor returns the checkpoint store of one hook: the command line's file,
 // or a repository variable read and written with client.
 func (c *Config) storeFor(hookID int64, client *github.Client) checkpoint.Store {
 	if c.checkpointFile != "" {
-		return checkpoint.NewFile(checkpoint.PerHook(c.checkpointFile, c.hooks.several(), hookID))
+		return checkpoint.NewFile(checkpoint.PerHook(c.checkpointFile, c.target.Hooks.Several(), hookID))
 	}
 	return checkpoint.NewVariable(client, c.cpOwner, c.cpRepo, c.variableFor(hookID))
 }
@@ -287,8 +258,8 @@ func (c *Config) checkpointPlace() string {
 	switch {
 	case c.checkpointFile != "":
 		return c.checkpointFile
-	case !c.hooks.all && len(c.hooks.ids) == 1:
-		return fmt.Sprintf("variable %s in %s/%s", c.variableFor(c.hooks.ids[0]), c.cpOwner, c.cpRepo)
+	case !c.target.Hooks.All && len(c.target.Hooks.IDs) == 1:
+		return fmt.Sprintf("variable %s in %s/%s", c.variableFor(c.target.Hooks.IDs[0]), c.cpOwner, c.cpRepo)
 	}
 	return fmt.Sprintf("a variable per webhook in %s/%s", c.cpOwner, c.cpRepo)
 }

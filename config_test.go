@@ -89,7 +89,7 @@ func TestHookIDTakesAPastedURL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, cfg.hooks.ids); diff != "" {
+			if diff := cmp.Diff(tt.want, cfg.target.Hooks.IDs); diff != "" {
 				t.Errorf("hook ids (-want +got):\n%s", diff)
 			}
 			urls := 0

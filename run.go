@@ -121,12 +121,12 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 
 	var hookAuth, cpAuth http.RoundTripper
 	switch {
-	case cfg.target.Kind() == redeliver.AppHook:
+	case cfg.target.Base.Kind() == redeliver.AppHook:
 		hookAuth = app.RoundTripper(base)
 	case cfg.Token != "":
 		hookAuth = auth.Token(cfg.Token, base)
 	default:
-		hookAuth = inst.RoundTripper(cfg.target.Scope(write, cfg.InstallationID), base)
+		hookAuth = inst.RoundTripper(cfg.target.Base.Scope(write, cfg.InstallationID), base)
 	}
 	if cfg.Token != "" {
 		cpAuth = auth.Token(cfg.Token, base)
@@ -179,21 +179,24 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 	if err != nil {
 		return rep, err
 	}
-	ids := cfg.hooks.ids
-	if cfg.hooks.all {
-		d.log.Group("Webhooks of " + cfg.target.Holder())
-		ids, err = redeliver.ListHooks(ctx, cl.hooks, cfg.target)
+	targets, err := cfg.target.Targets(ctx, func(ctx context.Context, base redeliver.Target) ([]int64, error) {
+		d.log.Group("Webhooks of " + base.Holder())
+		ids, err := redeliver.ListHooks(ctx, cl.hooks, base)
 		d.log.EndGroup()
-		if err != nil {
-			return rep, err
+		if err == nil {
+			d.log.Infof("found %d webhooks: %v", len(ids), ids)
 		}
-		d.log.Infof("found %d webhooks: %v", len(ids), ids)
+		return ids, err
+	})
+	if err != nil {
+		return rep, err
 	}
 
 	var errs []error
-	target := cfg.target
-	for _, id := range ids {
-		target = cfg.targetFor(id)
+	// target is left at the last webhook: the notification names it.
+	target := cfg.target.Base
+	for _, target = range targets {
+		id := target.HookID
 		var store checkpoint.Store
 		if d.store != nil {
 			store = d.store(cfg, id, cl.checkpoint)
@@ -209,7 +212,7 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 	if cl.dispatch != nil && !cfg.DryRun && rep.NeedsAttention() {
 		p := notify.Build(rep, target.String(), cfg.runURL, version)
 		if len(rep.Hooks) > 1 {
-			p.Target = fmt.Sprintf("%d webhooks of %s", len(rep.Hooks), cfg.target.Holder())
+			p.Target = fmt.Sprintf("%d webhooks of %s", len(rep.Hooks), cfg.target.Base.Holder())
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()

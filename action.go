@@ -9,6 +9,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
 )
 
@@ -21,16 +22,16 @@ func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer
 func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Writer, d deps) int {
 	gha := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stdout))
 	d.log = gha
-	cfg, err := loadConfig(ctx, inputLookuper(getenv))
+	cfg, err := config.Load(ctx, config.InputLookuper(getenv))
 	if err == nil {
-		err = cfg.Validate(runnerFromEnv(getenv))
+		err = cfg.Validate(config.RunnerFromEnv(getenv))
 	}
 	if err != nil {
 		gha.Errorf("%s", err)
 		return exitCode(err)
 	}
 	gha.Infof("hook-redeliver %s: %s", version, cfg)
-	for _, n := range cfg.notes {
+	for _, n := range cfg.Notes() {
 		gha.Infof("%s: %s", n.Input, n.Text)
 	}
 
@@ -55,13 +56,4 @@ func writeResults(gha *githubactions.Action, getenv func(string) string, rep *re
 	if getenv("GITHUB_STEP_SUMMARY") != "" && len(rep.Hooks) > 0 {
 		gha.AddStepSummary(rep.Markdown())
 	}
-}
-
-// runnerFromEnv reads what the workflow run says about itself.
-func runnerFromEnv(getenv func(string) string) runner {
-	r := runner{apiURL: getenv("GITHUB_API_URL"), repository: getenv("GITHUB_REPOSITORY")}
-	if srv, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_RUN_ID"); srv != "" && id != "" && r.repository != "" {
-		r.runURL = srv + "/" + r.repository + "/actions/runs/" + id
-	}
-	return r
 }

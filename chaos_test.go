@@ -14,7 +14,9 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
+	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
+	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
 // cancelAfter cancels the run's context just before its n-th request: a job
@@ -130,8 +132,9 @@ func TestManyRunsUnderFaults(t *testing.T) {
 				cancelled++
 			case 3:
 				if runs > 0 {
-					d.store = func(cfg *Config, id int64, c *github.Client) checkpoint.Store {
-						return crashingStore{checkpoint.NewVariable(c, cfg.cpOwner, cfg.cpRepo, cfg.variableFor(id))}
+					d.store = func(cfg *config.Config, target redeliver.Target, c *github.Client) checkpoint.Store {
+						owner, repo := cfg.CheckpointRepo()
+						return crashingStore{checkpoint.NewVariable(c, owner, repo, cfg.VariableFor(target))}
 					}
 					crashed++
 				}

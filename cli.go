@@ -10,6 +10,7 @@ import (
 
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
@@ -56,18 +57,18 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	d.log = &textLogger{w: stderr}
 	hooks := ""
-	if cfg.target.Base.Kind() != redeliver.AppHook {
-		hooks = ", hooks " + cfg.target.Hooks.String()
+	if cfg.Target().Base.Kind() != redeliver.AppHook {
+		hooks = ", hooks " + cfg.Target().Hooks.String()
 	}
 	fmt.Fprintf(stderr, "hook-redeliver %s: %s%s, API %s, checkpoint: %s%s\n",
-		version, cfg.target.Base.Holder(), hooks, cfg.APIURL, cfg.checkpointPlace(), inv.dropInNote())
-	for _, n := range cfg.notes {
+		version, cfg.Target().Base.Holder(), hooks, cfg.APIURL, cfg.CheckpointPlace(), inv.dropInNote())
+	for _, n := range cfg.Notes() {
 		fmt.Fprintf(stderr, "%s: %s\n", inv.label(input.Key(n.Input)), n.Text)
 	}
 
 	// A dry run writes nothing, so it may run next to a real one.
-	if cfg.checkpointFile != "" && !cfg.DryRun {
-		lock, err := checkpoint.LockFile(cfg.checkpointFile)
+	if cfg.CheckpointFile() != "" && !cfg.DryRun {
+		lock, err := checkpoint.LockFile(cfg.CheckpointFile())
 		if err != nil {
 			var locked *checkpoint.LockedError
 			if !errors.As(err, &locked) {
@@ -107,7 +108,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 // a signal still saves its checkpoint (redeliver.Run), so stopping is clean
 // and exits 0. The checkpoint file stays locked from the first pass to the
 // end.
-func (inv *invocation) runLoop(ctx context.Context, cfg *Config, d deps) int {
+func (inv *invocation) runLoop(ctx context.Context, cfg *config.Config, d deps) int {
 	for pass := 1; ; pass++ {
 		began := d.clock.Now()
 		rep, err := execute(ctx, cfg, d)
@@ -120,7 +121,7 @@ func (inv *invocation) runLoop(ctx context.Context, cfg *Config, d deps) int {
 		}
 		// --since is for one pass: the next ones go on from the checkpoint
 		// that pass saved.
-		cfg = cfg.withoutSince()
+		cfg = cfg.WithoutSince()
 		next := began.Add(inv.loop)
 		fmt.Fprintf(inv.stderr, "hook-redeliver: next pass at %s\n", stamp(next))
 		if err := d.clock.Sleep(ctx, max(0, next.Sub(d.clock.Now()))); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sethvargo/go-envconfig"
 
+	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
@@ -158,7 +159,7 @@ func (inv *invocation) unconfigured() bool {
 
 // config reads the credential files, loads the Config, picks the
 // checkpoint store and validates the lot. Every error is an *input.Error.
-func (inv *invocation) config(ctx context.Context) (*Config, error) {
+func (inv *invocation) config(ctx context.Context) (*config.Config, error) {
 	if err := inv.readCredentialFiles(); err != nil {
 		return nil, err
 	}
@@ -168,7 +169,7 @@ func (inv *invocation) config(ctx context.Context) (*Config, error) {
 		}
 	}
 
-	cfg, err := loadConfig(ctx, inv)
+	cfg, err := config.Load(ctx, inv)
 	if err != nil {
 		return nil, err
 	}
@@ -198,10 +199,10 @@ func (inv *invocation) config(ctx context.Context) (*Config, error) {
 		if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
 			return nil, input.Bad("checkpoint-file", "%s is a directory; name a file in it", abs)
 		}
-		cfg.checkpointFile = abs
+		cfg.UseCheckpointFile(abs)
 	}
 
-	if err := cfg.Validate(runnerFromEnv(inv.getenv)); err != nil {
+	if err := cfg.Validate(config.RunnerFromEnv(inv.getenv)); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -277,3 +278,18 @@ func readSecretFile(path string) (string, error) {
 }
 
 var _ envconfig.Lookuper = (*invocation)(nil)
+
+// dropInNote tells which of the scripts' names were read, for the first log
+// line.
+func (inv *invocation) dropInNote() string {
+	var used []string
+	for _, k := range slices.Sorted(maps.Keys(inv.dropInFrom)) {
+		if inv.fromDropIn(k) {
+			used = append(used, inv.dropInFrom[k])
+		}
+	}
+	if len(used) == 0 {
+		return ""
+	}
+	return " (from GitHub's script variables " + strings.Join(used, ", ") + ")"
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
@@ -107,14 +108,14 @@ func parseCLI(args []string, getenv func(string) string, stdout, stderr io.Write
 			delete(inv.flagFrom, k)
 		}
 	}
-	inv.dropIn, inv.dropInFrom, inv.dropInErrs = dropIn(getenv)
+	inv.dropIn, inv.dropInFrom, inv.dropInErrs = config.ScriptVariables(getenv)
 	return inv, exitOK
 }
 
 func (inv *invocation) flagSet() *flag.FlagSet {
 	fs := flag.NewFlagSet("hook-redeliver", flag.ContinueOnError)
-	for _, k := range settingKeys() {
-		fs.Var(&flagValue{inv: inv, key: k.key, isBool: k.isBool}, k.flag, cliHelp[k.key].text)
+	for _, k := range config.Settings() {
+		fs.Var(&flagValue{inv: inv, key: k.Key, isBool: k.IsBool}, k.Flag, cliHelp[k.Key].text)
 	}
 	for _, k := range []string{"PRIVATE_KEY_FILE", "TOKEN_FILE", "CHECKPOINT_FILE"} {
 		fs.Var(&flagValue{inv: inv, key: k}, input.Name(k), cliHelp[k].text)
@@ -149,8 +150,8 @@ wins over the default.
 `)
 	defaults := map[string]string{}
 	bools := map[string]bool{}
-	for _, k := range settingKeys() {
-		defaults[k.key], bools[k.key] = k.def, k.isBool
+	for _, k := range config.Settings() {
+		defaults[k.Key], bools[k.Key] = k.Default, k.IsBool
 	}
 	defaults["CHECKPOINT_FILE"] = defaultCheckpointPath(getenv)
 	defaults["loop"] = "off: one pass"
@@ -159,13 +160,13 @@ wins over the default.
 	// the checkpoint file first among the checkpoint's: the order a reader
 	// fills them in, not the alphabet's.
 	var order []string
-	for _, k := range settingKeys() {
-		if k.key == "CHECKPOINT_VARIABLE" {
+	for _, k := range config.Settings() {
+		if k.Key == "CHECKPOINT_VARIABLE" {
 			order = append(order, "checkpoint-file")
 		}
-		order = append(order, k.flag)
-		if k.key == "PRIVATE_KEY" || k.key == "TOKEN" {
-			order = append(order, k.flag+"-file")
+		order = append(order, k.Flag)
+		if k.Key == "PRIVATE_KEY" || k.Key == "TOKEN" {
+			order = append(order, k.Flag+"-file")
 		}
 	}
 	order = append(order, "loop", "json", "demo", "version")

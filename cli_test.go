@@ -26,7 +26,9 @@ import (
 
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
+	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
 // The command line's tests run runCLIWith as main would, with a map for the
@@ -443,44 +445,6 @@ func TestCLIDropInForGitHubsScripts(t *testing.T) {
 	}
 }
 
-// dropIn maps the scripts' names; HOSTNAME only where it is the scripts'.
-func TestDropInNames(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		env  map[string]string
-		want map[string]string
-	}{
-		{"none", map[string]string{"HOSTNAME": "ghes.example.com"}, map[string]string{}},
-		{"organization script", map[string]string{
-			"ORGANIZATION_NAME": "acme", "LAST_REDELIVERY_VARIABLE_NAME": "LAST", "WORKFLOW_REPO_NAME": "ops", "WORKFLOW_REPO_OWNER": "acme", "HOSTNAME": "ghes.example.com",
-		}, map[string]string{"ORG": "acme", "CHECKPOINT_VARIABLE": "LAST", "CHECKPOINT_REPOSITORY": "acme/ops", "API_URL": "https://ghes.example.com/api/v3"}},
-		{"repository script", map[string]string{
-			"REPO_OWNER": "acme", "REPO_NAME": "shop", "WORKFLOW_REPO": "ops", "WORKFLOW_REPO_OWNER": "acme",
-		}, map[string]string{"REPOSITORY": "acme/shop", "CHECKPOINT_REPOSITORY": "acme/ops"}},
-		{"WORKFLOW_REPO_NAME wins over WORKFLOW_REPO", map[string]string{
-			"WORKFLOW_REPO_NAME": "ops", "WORKFLOW_REPO": "other", "WORKFLOW_REPO_OWNER": "acme",
-		}, map[string]string{"CHECKPOINT_REPOSITORY": "acme/ops"}},
-		{"HOSTNAME with a scheme and a slash", map[string]string{"LAST_REDELIVERY_VARIABLE_NAME": "L", "HOSTNAME": "https://ghes.example.com/"},
-			map[string]string{"CHECKPOINT_VARIABLE": "L", "API_URL": "https://ghes.example.com/api/v3"}},
-		{"a container's HOSTNAME", map[string]string{"LAST_REDELIVERY_VARIABLE_NAME": "L", "HOSTNAME": "3f2a9c1b7d4e"}, map[string]string{"CHECKPOINT_VARIABLE": "L"}},
-		{"github.com", map[string]string{"LAST_REDELIVERY_VARIABLE_NAME": "L", "HOSTNAME": "github.com"}, map[string]string{"CHECKPOINT_VARIABLE": "L"}},
-		{"not a host", map[string]string{"LAST_REDELIVERY_VARIABLE_NAME": "L", "HOSTNAME": "a.b/c d"}, map[string]string{"CHECKPOINT_VARIABLE": "L"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got, _, errs := dropIn(func(k string) string { return tt.env[k] })
-			if len(errs) > 0 {
-				t.Errorf("errors: %v", errs)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("dropIn (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 // The API URL from HOSTNAME reaches the config, and our own API_URL wins
 // over it.
 func TestDropInHostnameReachesConfig(t *testing.T) {
@@ -507,8 +471,10 @@ func TestDropInHostnameReachesConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cfg.APIURL != tc.want || !cfg.enterprise || cfg.cpOwner != "acme" || cfg.cpRepo != "ops" || cfg.checkpointFile != "" || cfg.variableFor(77) != "LAST" {
-				t.Errorf("api %s (enterprise %t), checkpoint %s/%s %s, store %q", cfg.APIURL, cfg.enterprise, cfg.cpOwner, cfg.cpRepo, cfg.variableFor(77), cfg.checkpointFile)
+			owner, repo := cfg.CheckpointRepo()
+			variable := cfg.VariableFor(cfg.Target().For(77))
+			if cfg.APIURL != tc.want || !cfg.Enterprise() || owner != "acme" || repo != "ops" || cfg.CheckpointFile() != "" || variable != "LAST" {
+				t.Errorf("api %s (enterprise %t), checkpoint %s/%s %s, store %q", cfg.APIURL, cfg.Enterprise(), owner, repo, variable, cfg.CheckpointFile())
 			}
 		})
 	}
@@ -662,7 +628,7 @@ func TestCLICrashBetweenRedeliveryAndWrite(t *testing.T) {
 	args := []string{"--org", "acme", "--hook-id", "77", "--checkpoint-file", cp}
 	env := map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}
 
-	crash := deps{store: func(*Config, int64, *github.Client) checkpoint.Store {
+	crash := deps{store: func(*config.Config, redeliver.Target, *github.Client) checkpoint.Store {
 		return saveFailsAfterRedelivery{File: checkpoint.NewFile(cp), fake: w.fake}
 	}}
 	r := w.run(t.Context(), args, env, crash)
@@ -892,13 +858,13 @@ func TestCLIHelp(t *testing.T) {
 			if n < 20 {
 				t.Errorf("only %d flags", n)
 			}
-			for _, k := range settingKeys() {
-				l := line(k.flag)
-				if !strings.Contains(l, "$"+k.key) {
-					t.Errorf("--%s: line %q does not name $%s", k.flag, l, k.key)
+			for _, k := range config.Settings() {
+				l := line(k.Flag)
+				if !strings.Contains(l, "$"+k.Key) {
+					t.Errorf("--%s: line %q does not name $%s", k.Flag, l, k.Key)
 				}
-				if k.def != "" && !strings.Contains(l, "default "+k.def) {
-					t.Errorf("--%s: line %q does not show the default %s", k.flag, l, k.def)
+				if k.Default != "" && !strings.Contains(l, "default "+k.Default) {
+					t.Errorf("--%s: line %q does not show the default %s", k.Flag, l, k.Default)
 				}
 			}
 			for _, want := range []string{"default hook-redeliver-checkpoint", "ORGANIZATION_NAME", "WORKFLOW_REPO_OWNER", "HOSTNAME", "Exit status", "3 another run holds"} {
@@ -913,24 +879,24 @@ func TestCLIHelp(t *testing.T) {
 // Every Config field is a flag with a description in its group.
 func TestCLIHelpCoversEveryConfigField(t *testing.T) {
 	t.Parallel()
-	keys := settingKeys()
-	if len(keys) != reflect.TypeOf(Config{}).NumField()-countUntagged() {
+	keys := config.Settings()
+	if len(keys) != reflect.TypeOf(config.Config{}).NumField()-countUntagged() {
 		t.Errorf("%d flags for Config's tagged fields", len(keys))
 	}
 	for _, k := range keys {
-		h, ok := cliHelp[k.key]
+		h, ok := cliHelp[k.Key]
 		if !ok || h.text == "" || !slices.Contains(helpGroups, h.group) {
-			t.Errorf("%s: no description or group in cliHelp", k.key)
+			t.Errorf("%s: no description or group in cliHelp", k.Key)
 		}
-		if k.isBool != (h.arg == "") {
-			t.Errorf("%s: a switch has no argument, a value has one (arg %q)", k.key, h.arg)
+		if k.IsBool != (h.arg == "") {
+			t.Errorf("%s: a switch has no argument, a value has one (arg %q)", k.Key, h.arg)
 		}
 	}
 }
 
 func countUntagged() int {
 	n := 0
-	t := reflect.TypeOf(Config{})
+	t := reflect.TypeOf(config.Config{})
 	for i := range t.NumField() {
 		if _, ok := t.Field(i).Tag.Lookup("env"); !ok {
 			n++

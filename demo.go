@@ -14,6 +14,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
 )
 
@@ -53,12 +54,12 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
 	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
 	// Loaded as a user's settings are, so the demo runs with the defaults
 	// a real run has.
-	cfg, err := loadConfig(ctx, envconfig.MapLookuper(map[string]string{
+	cfg, err := config.Load(ctx, envconfig.MapLookuper(map[string]string{
 		"APP_ID": fmt.Sprint(appID), "PRIVATE_KEY": pemKey, "TOKEN": token,
 		"API_URL": fake.URL(), "CHECKPOINT_REPOSITORY": "demo-org/ops",
 	}))
 	if err == nil {
-		err = cfg.Validate(runner{})
+		err = cfg.Validate(config.Runner{})
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
+	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
 )
@@ -111,7 +112,7 @@ func TestInputsAgree(t *testing.T) {
 		t.Errorf("inputs in action.yml (-) vs the README table (+):\n%s", diff)
 	}
 	fields := map[string]reflect.StructField{}
-	ct := reflect.TypeOf(Config{})
+	ct := reflect.TypeOf(config.Config{})
 	for i := 0; i < ct.NumField(); i++ {
 		f := ct.Field(i)
 		if tag := f.Tag.Get("env"); tag != "" {

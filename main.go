@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
+	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
@@ -75,8 +76,8 @@ func actionMode(args []string, getenv func(string) string) bool {
 	if getenv("GITHUB_ACTIONS") != "true" || len(args) > 0 {
 		return false
 	}
-	for _, k := range settingKeys() {
-		if _, ok := inputLookuper(getenv).Lookup(k.key); ok {
+	for _, k := range config.Settings() {
+		if _, ok := config.InputLookuper(getenv).Lookup(k.Key); ok {
 			return true
 		}
 	}

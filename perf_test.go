@@ -12,6 +12,7 @@ import (
 
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
@@ -139,11 +140,11 @@ func TestAPICallsAtLowerBound(t *testing.T) {
 				fake.SetVariable("acme", "ops", name, checkpoint.State{Checkpoint: since.Add(redeliver.Overlap)}.Encode())
 			}
 
-			cfg := &Config{
+			cfg := &config.Config{
 				AppID: strconv.Itoa(appID), PrivateKey: keyPEM(testKey()), APIURL: fake.URL(),
 				CheckpointRepository: "acme/ops", MaxAttempts: 5, Timeout: 50 * time.Minute, RedeliveryInterval: time.Second,
 			}
-			if err := cfg.Validate(runner{}); err != nil {
+			if err := cfg.Validate(config.Runner{}); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := execute(t.Context(), cfg, deps{clock: vc, log: &textLogger{w: io.Discard}}); err != nil {

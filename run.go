@@ -15,6 +15,7 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/auth"
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/ghtransport"
 	"github.com/hook-redeliver/hook-redeliver/internal/notify"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
@@ -41,8 +42,8 @@ type deps struct {
 	// run under faults exactly).
 	rand *rand.Rand
 	// store, if set, returns the checkpoint store of one hook instead of
-	// the one the Config selects (Config.storeFor).
-	store func(cfg *Config, hookID int64, client *github.Client) checkpoint.Store
+	// the one the Config selects (Config.StoreFor).
+	store func(cfg *config.Config, t redeliver.Target, client *github.Client) checkpoint.Store
 }
 
 // defaultTransport bounds every network step but not the whole request: rate
@@ -69,16 +70,16 @@ type clients struct {
 	dispatch   *github.Client // nil unless dispatch-event-type is set
 }
 
-func newGitHubClient(cfg *Config, rt http.RoundTripper) (*github.Client, error) {
+func newGitHubClient(cfg *config.Config, rt http.RoundTripper) (*github.Client, error) {
 	c := github.NewClient(&http.Client{Transport: rt})
 	c.UserAgent = "hook-redeliver/" + version
 	switch {
-	case cfg.apiURL.String() == "https://api.github.com/":
+	case cfg.API().String() == "https://api.github.com/":
 		return c, nil
-	case cfg.apiURL.Path == "/" && (strings.HasPrefix(cfg.apiURL.Hostname(), "api.") || isLoopback(cfg.apiURL.Hostname())):
+	case cfg.API().Path == "/" && (strings.HasPrefix(cfg.API().Hostname(), "api.") || isLoopback(cfg.API().Hostname())):
 		// An API at the root of its host (GHE.com's api.SUBDOMAIN.ghe.com,
 		// a local proxy): WithEnterpriseURLs would append api/v3/.
-		u := *cfg.apiURL
+		u := *cfg.API()
 		c.BaseURL, c.UploadURL = &u, &u
 		return c, nil
 	}
@@ -90,7 +91,7 @@ func newGitHubClient(cfg *Config, rt http.RoundTripper) (*github.Client, error) 
 // buildClients sets up credentials: an App JWT for the App's webhook, the
 // token for everything else, or, with an App and no token, installation
 // tokens minted for each purpose with the narrowest permissions.
-func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDeadline time.Time) (*clients, error) {
+func buildClients(cfg *config.Config, d deps, srv *clock.Server, passDeadline, hardDeadline time.Time) (*clients, error) {
 	base := d.transport
 	if base == nil {
 		base = defaultTransport()
@@ -105,7 +106,7 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 	var inst *auth.Installations
 	if cfg.AppID != "" {
 		var err error
-		if app, err = auth.NewApp(cfg.AppID, cfg.key, srv); err != nil {
+		if app, err = auth.NewApp(cfg.AppID, cfg.Key(), srv); err != nil {
 			return nil, err
 		}
 		app.OnMint(d.log.AddMask)
@@ -121,19 +122,20 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 
 	var hookAuth, cpAuth http.RoundTripper
 	switch {
-	case cfg.target.Base.Kind() == redeliver.AppHook:
+	case cfg.Target().Base.Kind() == redeliver.AppHook:
 		hookAuth = app.RoundTripper(base)
 	case cfg.Token != "":
 		hookAuth = auth.Token(cfg.Token, base)
 	default:
-		hookAuth = inst.RoundTripper(cfg.target.Base.Scope(write, cfg.InstallationID), base)
+		hookAuth = inst.RoundTripper(cfg.Target().Base.Scope(write, cfg.InstallationID), base)
 	}
 	if cfg.Token != "" {
 		cpAuth = auth.Token(cfg.Token, base)
 	} else {
 		// The checkpoint repository may belong to another installation
 		// than the target: installation-id names the target's only.
-		cpAuth = inst.RoundTripper(auth.Scope{Owner: cfg.cpOwner, Repo: cfg.cpRepo,
+		cpOwner, cpRepo := cfg.CheckpointRepo()
+		cpAuth = inst.RoundTripper(auth.Scope{Owner: cpOwner, Repo: cpRepo,
 			Permissions: auth.Permissions{"actions_variables": write}}, base)
 	}
 
@@ -155,7 +157,8 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 	if cfg.DispatchEventType != "" {
 		dispatchAuth := auth.Token(cfg.Token, base)
 		if cfg.Token == "" {
-			dispatchAuth = inst.RoundTripper(auth.Scope{Owner: cfg.dispatchTo[0], Repo: cfg.dispatchTo[1],
+			owner, repo := cfg.DispatchTo()
+			dispatchAuth = inst.RoundTripper(auth.Scope{Owner: owner, Repo: repo,
 				Permissions: auth.Permissions{"contents": "write"}}, base)
 		}
 		dt := ghtransport.New(dispatchAuth, ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.rand})
@@ -168,7 +171,7 @@ func buildClients(cfg *Config, d deps, srv *clock.Server, passDeadline, hardDead
 
 // execute runs the action for every hook of cfg. It returns the report even
 // when it also returns an error.
-func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
+func execute(ctx context.Context, cfg *config.Config, d deps) (*report.Run, error) {
 	rep := &report.Run{DryRun: cfg.DryRun}
 	start := d.clock.Now()
 	hardDeadline := start.Add(cfg.Timeout)
@@ -179,7 +182,7 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 	if err != nil {
 		return rep, err
 	}
-	targets, err := cfg.target.Targets(ctx, func(ctx context.Context, base redeliver.Target) ([]int64, error) {
+	targets, err := cfg.Target().Targets(ctx, func(ctx context.Context, base redeliver.Target) ([]int64, error) {
 		d.log.Group("Webhooks of " + base.Holder())
 		ids, err := redeliver.ListHooks(ctx, cl.hooks, base)
 		d.log.EndGroup()
@@ -194,14 +197,13 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 
 	var errs []error
 	// target is left at the last webhook: the notification names it.
-	target := cfg.target.Base
+	target := cfg.Target().Base
 	for _, target = range targets {
-		id := target.HookID
 		var store checkpoint.Store
 		if d.store != nil {
-			store = d.store(cfg, id, cl.checkpoint)
+			store = d.store(cfg, target, cl.checkpoint)
 		} else {
-			store = cfg.storeFor(id, cl.checkpoint)
+			store = cfg.StoreFor(target, cl.checkpoint)
 		}
 		h := runHook(ctx, cfg, d, srv, cl, target, store, passDeadline)
 		rep.Hooks = append(rep.Hooks, h)
@@ -210,16 +212,17 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 		}
 	}
 	if cl.dispatch != nil && !cfg.DryRun && rep.NeedsAttention() {
-		p := notify.Build(rep, target.String(), cfg.runURL, version)
+		p := notify.Build(rep, target.String(), cfg.RunURL(), version)
 		if len(rep.Hooks) > 1 {
-			p.Target = fmt.Sprintf("%d webhooks of %s", len(rep.Hooks), cfg.target.Base.Holder())
+			p.Target = fmt.Sprintf("%d webhooks of %s", len(rep.Hooks), cfg.Target().Base.Holder())
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		if err := notify.Send(ctx, cl.dispatch, cfg.dispatchTo[0], cfg.dispatchTo[1], cfg.DispatchEventType, p); err != nil {
+		owner, repo := cfg.DispatchTo()
+		if err := notify.Send(ctx, cl.dispatch, owner, repo, cfg.DispatchEventType, p); err != nil {
 			errs = append(errs, err)
 		} else {
-			d.log.Infof("sent repository_dispatch %q to %s/%s: %d deliveries need attention", cfg.DispatchEventType, cfg.dispatchTo[0], cfg.dispatchTo[1], len(p.Deliveries)+p.More)
+			d.log.Infof("sent repository_dispatch %q to %s/%s: %d deliveries need attention", cfg.DispatchEventType, owner, repo, len(p.Deliveries)+p.More)
 		}
 	}
 	return rep, errors.Join(errs...)
@@ -227,7 +230,7 @@ func execute(ctx context.Context, cfg *Config, d deps) (*report.Run, error) {
 
 // runHook handles one webhook: the pass reads the checkpoint, lists,
 // redelivers and saves; this says in the log what a person must notice.
-func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *clients, target redeliver.Target, store checkpoint.Store, passDeadline time.Time) report.Hook {
+func runHook(ctx context.Context, cfg *config.Config, d deps, srv *clock.Server, cl *clients, target redeliver.Target, store checkpoint.Store, passDeadline time.Time) report.Hook {
 	log := d.log
 	log.Group(fmt.Sprintf("Webhook redelivery: %s (checkpoint in %s)", target, store))
 	o := redeliver.Options{
@@ -238,13 +241,11 @@ func runHook(ctx context.Context, cfg *Config, d deps, srv *clock.Server, cl *cl
 		DryRun:          cfg.DryRun,
 		MaxRedeliveries: cfg.MaxRedeliveries,
 		MaxAttempts:     cfg.MaxAttempts,
-		Retention:       cfg.retention(),
-		Filter:          cfg.filter,
+		Retention:       cfg.Retention(),
+		Filter:          cfg.Filter(),
+		Since:           cfg.ReadFrom(),
 		Logf:            log.Infof,
 		Warnf:           log.Warningf,
-	}
-	if cfg.since.set() {
-		o.Since = cfg.since.resolve
 	}
 	res, err := redeliver.Run(ctx, cl.hooks, o)
 	log.EndGroup()

@@ -1,7 +1,12 @@
-package main
+package config
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -9,6 +14,16 @@ import (
 
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
+
+// testKeyPEM is one App key for the package's tests: generating one per test
+// would cost seconds under -race. It is made at run time, never committed.
+var testKeyPEM = sync.OnceValue(func() string {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}))
+})
 
 // TestHookIDTakesAPastedURL: hook-id accepts a webhook's settings page or
 // REST API URL, on github.com and Enterprise Server, and takes its id;
@@ -68,15 +83,15 @@ func TestHookIDTakesAPastedURL(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			env := map[string]string{"TOKEN": "t", "APP_ID": "1", "PRIVATE_KEY": keyPEM(testKey())}
+			env := map[string]string{"TOKEN": "t", "APP_ID": "1", "PRIVATE_KEY": testKeyPEM()}
 			for k, v := range tt.inputs {
 				env[k] = v
 			}
-			cfg, err := loadConfig(t.Context(), envconfig.MapLookuper(env))
+			cfg, err := Load(t.Context(), envconfig.MapLookuper(env))
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = cfg.Validate(runner{repository: "acme/ops"})
+			err = cfg.Validate(Runner{Repository: "acme/ops"})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
@@ -89,7 +104,7 @@ func TestHookIDTakesAPastedURL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, cfg.target.Hooks.IDs); diff != "" {
+			if diff := cmp.Diff(tt.want, cfg.Target().Hooks.IDs); diff != "" {
 				t.Errorf("hook ids (-want +got):\n%s", diff)
 			}
 			urls := 0
@@ -98,11 +113,11 @@ func TestHookIDTakesAPastedURL(t *testing.T) {
 					urls++
 				}
 			}
-			if len(cfg.notes) != urls {
-				t.Errorf("%d notes for %d URLs: %v", len(cfg.notes), urls, cfg.notes)
+			if len(cfg.Notes()) != urls {
+				t.Errorf("%d notes for %d URLs: %v", len(cfg.Notes()), urls, cfg.Notes())
 			}
-			if tt.note != "" && (len(cfg.notes) != 1 || cfg.notes[0] != (input.Note{Input: "hook-id", Text: tt.note})) {
-				t.Errorf("notes %q, want hook-id: %q", cfg.notes, tt.note)
+			if tt.note != "" && (len(cfg.Notes()) != 1 || cfg.Notes()[0] != (input.Note{Input: "hook-id", Text: tt.note})) {
+				t.Errorf("notes %q, want hook-id: %q", cfg.Notes(), tt.note)
 			}
 		})
 	}

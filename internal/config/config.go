@@ -1,15 +1,16 @@
-package main
+// Package config reads the action's inputs into one Config (through
+// go-envconfig, from the runner's INPUT_ variables, the command line's flags
+// and variables, or GitHub's scripts' variable names) and validates them once
+// into what a run uses.
+package config
 
 import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/google/go-github/v62/github"
 
 	"github.com/hook-redeliver/hook-redeliver/auth"
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
@@ -20,7 +21,7 @@ import (
 
 // Config is every input of the action. The env keys are the inputs'
 // names upper-cased with "_" for "-": APP_ID is the input app-id, read from
-// INPUT_APP-ID in a workflow (see inputLookuper) and from APP_ID or --app-id
+// INPUT_APP-ID in a workflow (see InputLookuper) and from APP_ID or --app-id
 // on the command line. Defaults live here and, for the Marketplace page, in
 // action.yml; a test keeps the two in step.
 //
@@ -53,11 +54,11 @@ type Config struct {
 	DispatchRepository string `env:"DISPATCH_REPOSITORY"`
 
 	// checkpointFile is set by the command line before Validate, not an
-	// input: the checkpoint is kept in this local file (one per hook, see
-	// checkpoint.PerHook), so no checkpoint repository is needed.
+	// input: see UseCheckpointFile.
 	checkpointFile string
 
-	// Derived by Validate.
+	// Derived by Validate, read through the methods below: unexported so
+	// that go-envconfig leaves them alone and only Validate sets them.
 	target     target.Spec
 	key        *rsa.PrivateKey // the App's, parsed
 	filter     redeliver.Filter
@@ -90,17 +91,26 @@ func (c *Config) String() string {
 		c.Since, c.DryRun, c.MaxRedeliveries, c.MaxAttempts, c.Timeout, c.RedeliveryInterval)
 }
 
-// runner is what the workflow run tells the action besides its inputs.
-type runner struct {
-	apiURL     string // GITHUB_API_URL
-	repository string // GITHUB_REPOSITORY
-	runURL     string // GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID
+// Runner is what the workflow run tells the action besides its inputs.
+type Runner struct {
+	APIURL     string // GITHUB_API_URL
+	Repository string // GITHUB_REPOSITORY
+	RunURL     string // GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID
+}
+
+// RunnerFromEnv reads what the workflow run says about itself.
+func RunnerFromEnv(getenv func(string) string) Runner {
+	r := Runner{APIURL: getenv("GITHUB_API_URL"), Repository: getenv("GITHUB_REPOSITORY")}
+	if srv, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_RUN_ID"); srv != "" && id != "" && r.Repository != "" {
+		r.RunURL = srv + "/" + r.Repository + "/actions/runs/" + id
+	}
+	return r
 }
 
 // Validate checks every input and derives what the run needs. Its error
 // joins an *input.Error per problem: each names the input, says what was
 // wrong and how to fix it, and never repeats a secret.
-func (c *Config) Validate(r runner) error {
+func (c *Config) Validate(r Runner) error {
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, input.Bad(name, format, args...))
@@ -145,7 +155,7 @@ func (c *Config) Validate(r runner) error {
 	// API URL.
 	api := c.APIURL
 	if api == "" {
-		api = r.apiURL
+		api = r.APIURL
 	}
 	if api == "" {
 		api = "https://api.github.com"
@@ -165,7 +175,7 @@ func (c *Config) Validate(r runner) error {
 	// Checkpoint.
 	cpRepo := c.CheckpointRepository
 	if cpRepo == "" {
-		cpRepo = r.repository
+		cpRepo = r.Repository
 	}
 	owner, name, ok := target.SplitRepository(cpRepo)
 	switch {
@@ -203,7 +213,7 @@ func (c *Config) Validate(r runner) error {
 	if c.RedeliveryInterval < 0 || c.RedeliveryInterval > time.Minute {
 		bad("redelivery-interval", "want a duration from 0s to 1m, got %s", c.RedeliveryInterval)
 	}
-	c.runURL = r.runURL
+	c.runURL = r.RunURL
 
 	// Filters and notification.
 	events, err := redeliver.ParseEvents(c.Events)
@@ -221,7 +231,7 @@ func (c *Config) Validate(r runner) error {
 		}
 		repo := c.DispatchRepository
 		if repo == "" {
-			repo = r.repository
+			repo = r.Repository
 		}
 		owner, name, ok := target.SplitRepository(repo)
 		if !ok {
@@ -234,84 +244,38 @@ func (c *Config) Validate(r runner) error {
 	return errors.Join(errs...)
 }
 
-// variableFor returns the checkpoint variable of one hook: the name the
-// user gave, or the name derived from the target.
-func (c *Config) variableFor(hookID int64) string {
-	if c.CheckpointVariable != "" {
-		return checkpoint.PerHook(c.CheckpointVariable, c.target.Hooks.Several(), hookID)
-	}
-	return c.target.For(hookID).CheckpointName(c.AppID)
-}
+// Target is the webhooks the inputs ask for.
+func (c *Config) Target() target.Spec { return c.target }
 
-// storeFor returns the checkpoint store of one hook: the command line's file,
-// or a repository variable read and written with client.
-func (c *Config) storeFor(hookID int64, client *github.Client) checkpoint.Store {
-	if c.checkpointFile != "" {
-		return checkpoint.NewFile(checkpoint.PerHook(c.checkpointFile, c.target.Hooks.Several(), hookID))
-	}
-	return checkpoint.NewVariable(client, c.cpOwner, c.cpRepo, c.variableFor(hookID))
-}
+// Key is the App's private key, parsed; nil without app-id.
+func (c *Config) Key() *rsa.PrivateKey { return c.key }
 
-// checkpointPlace says where the checkpoints are kept, for the command
-// line's first log line.
-func (c *Config) checkpointPlace() string {
-	switch {
-	case c.checkpointFile != "":
-		return c.checkpointFile
-	case !c.target.Hooks.All && len(c.target.Hooks.IDs) == 1:
-		return fmt.Sprintf("variable %s in %s/%s", c.variableFor(c.target.Hooks.IDs[0]), c.cpOwner, c.cpRepo)
-	}
-	return fmt.Sprintf("a variable per webhook in %s/%s", c.cpOwner, c.cpRepo)
-}
+// Filter is what the events and exclude-status-codes inputs leave out.
+func (c *Config) Filter() redeliver.Filter { return c.filter }
 
-// withoutSince is a copy of c that reads from the checkpoint: --loop's
-// passes after the first.
-func (c *Config) withoutSince() *Config {
-	next := *c
-	next.since, next.Since = sinceSpec{}, ""
-	return &next
-}
+// DispatchTo is the repository the failure notification goes to, when
+// dispatch-event-type is set.
+func (c *Config) DispatchTo() (owner, repo string) { return c.dispatchTo[0], c.dispatchTo[1] }
 
-// retention is how long GitHub keeps deliveries that can be redelivered: three
+// RunURL is the workflow run's page, for the notification; "" outside a
+// workflow run.
+func (c *Config) RunURL() string { return c.runURL }
+
+// Notes are what Validate read from the inputs that the log should say.
+func (c *Config) Notes() []input.Note { return c.notes }
+
+// API is the REST API's base URL, ending in "/".
+func (c *Config) API() *url.URL { return c.apiURL }
+
+// Enterprise reports whether the API is not github.com's: Enterprise Server
+// or GHE.com.
+func (c *Config) Enterprise() bool { return c.enterprise }
+
+// Retention is how long GitHub keeps deliveries that can be redelivered: three
 // days on github.com (and GHE.com), seven on Enterprise Server 3.16 and later.
-func (c *Config) retention() time.Duration {
+func (c *Config) Retention() time.Duration {
 	if !c.enterprise || strings.HasSuffix(c.apiURL.Host, ".ghe.com") {
 		return 72 * time.Hour
 	}
 	return 7 * 24 * time.Hour
-}
-
-// sinceSpec is the since input: a time, or a duration back from GitHub's now.
-type sinceSpec struct {
-	at  time.Time
-	ago time.Duration
-}
-
-func (s sinceSpec) set() bool { return !s.at.IsZero() || s.ago > 0 }
-
-func (s sinceSpec) resolve(now time.Time) time.Time {
-	if !s.at.IsZero() {
-		return s.at
-	}
-	return now.Add(-s.ago)
-}
-
-// parseSince reads an RFC 3339 time, epoch milliseconds or a duration such as
-// 36h or 3d.
-func parseSince(v string) (sinceSpec, error) {
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return sinceSpec{at: t.UTC()}, nil
-	}
-	if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
-		return sinceSpec{at: time.UnixMilli(ms).UTC()}, nil
-	}
-	if days, ok := strings.CutSuffix(v, "d"); ok {
-		if n, err := strconv.Atoi(days); err == nil && n > 0 {
-			return sinceSpec{ago: time.Duration(n) * 24 * time.Hour}, nil
-		}
-	}
-	if d, err := time.ParseDuration(v); err == nil && d > 0 {
-		return sinceSpec{ago: d}, nil
-	}
-	return sinceSpec{}, fmt.Errorf("want an RFC 3339 time (2026-11-20T06:00:00Z), epoch milliseconds (1763618400000) or a duration back from now (36h, 3d), got %q", v)
 }

@@ -1,21 +1,20 @@
-package main
+package config
 
 import (
-	"maps"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
-// dropIn reads the variables of GitHub's documented redelivery scripts
-// ("Automatically redelivering failed deliveries for a GitHub App /
-// organization / repository webhook") into the settings they stand for, so
-// the binary runs with a workflow step's env: unchanged. APP_ID,
-// PRIVATE_KEY, TOKEN and HOOK_ID are the same names in both. A pair given by
-// half is an *input.Error, reported only if the setting is not given otherwise.
-func dropIn(getenv func(string) string) (vals, from map[string]string, errs map[string]error) {
+// ScriptVariables reads the variables of GitHub's documented redelivery
+// scripts ("Automatically redelivering failed deliveries for a GitHub App /
+// organization / repository webhook") into the settings they stand for, by
+// env key, so the binary runs with a workflow step's env: unchanged. from
+// names the variables each setting was read from. APP_ID, PRIVATE_KEY, TOKEN
+// and HOOK_ID are the same names in both. A pair given by half is an
+// *input.Error, to be reported only if the setting is not given otherwise.
+func ScriptVariables(getenv func(string) string) (vals, from map[string]string, errs map[string]error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	vals, from, errs = map[string]string{}, map[string]string{}, map[string]error{}
 	set := func(key, v, name string) { vals[key], from[key] = v, name }
@@ -59,18 +58,3 @@ func dropIn(getenv func(string) string) (vals, from map[string]string, errs map[
 }
 
 var hostRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$`)
-
-// dropInNote tells which of the scripts' names were read, for the first log
-// line.
-func (inv *invocation) dropInNote() string {
-	var used []string
-	for _, k := range slices.Sorted(maps.Keys(inv.dropInFrom)) {
-		if inv.fromDropIn(k) {
-			used = append(used, inv.dropInFrom[k])
-		}
-	}
-	if len(used) == 0 {
-		return ""
-	}
-	return " (from GitHub's script variables " + strings.Join(used, ", ") + ")"
-}

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"context"
@@ -13,20 +13,20 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
-// settingKey is one Config field: its env key, flag and default.
-type settingKey struct {
-	key    string // APP_ID: the env variable, and the Lookuper key
-	flag   string // app-id: the input's name, and the command line's flag
-	def    string // from the default= tag option; "" if none
-	isBool bool
-	typ    reflect.Type
+// Setting is one Config field: its env key, flag and default.
+type Setting struct {
+	Key     string // APP_ID: the env variable, and the Lookuper key
+	Flag    string // app-id: the input's name, and the command line's flag
+	Default string // from the default= tag option; "" if none
+	IsBool  bool
+	typ     reflect.Type
 }
 
-// settingKeys lists Config's fields with an env tag, in order. Flags are
-// made from them, so a new input is a new flag with nothing else to do but
-// describe it in cliHelp.
-func settingKeys() []settingKey {
-	var keys []settingKey
+// Settings lists Config's fields with an env tag, in order. The command
+// line's flags are made from them, so a new input is a new flag with nothing
+// else to do but describe it in the command line's help.
+func Settings() []Setting {
+	var keys []Setting
 	t := reflect.TypeOf(Config{})
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -35,12 +35,12 @@ func settingKeys() []settingKey {
 			continue
 		}
 		key, opts, _ := strings.Cut(tag, ",")
-		k := settingKey{key: strings.TrimSpace(key), isBool: f.Type.Kind() == reflect.Bool, typ: f.Type}
-		k.flag = input.Name(k.key)
+		k := Setting{Key: strings.TrimSpace(key), IsBool: f.Type.Kind() == reflect.Bool, typ: f.Type}
+		k.Flag = input.Name(k.Key)
 		// As go-envconfig reads it: everything after "default=" is the
 		// default, commas included.
 		if _, def, ok := strings.Cut(opts, "default="); ok {
-			k.def = def
+			k.Default = def
 		}
 		keys = append(keys, k)
 	}
@@ -50,7 +50,7 @@ func settingKeys() []settingKey {
 // check converts v as go-envconfig is about to, and says what the input
 // wants if it cannot. go-envconfig's own error names only the Go field, in
 // its text; checking first gives an *input.Error that names the input.
-func (k settingKey) check(v string) error {
+func (k Setting) check(v string) error {
 	if k.typ == nil {
 		return nil
 	}
@@ -68,29 +68,29 @@ func (k settingKey) check(v string) error {
 		want = "a whole number"
 	}
 	if err != nil {
-		return input.Bad(k.flag, "want %s (%v)", want, err)
+		return input.Bad(k.Flag, "want %s (%v)", want, err)
 	}
 	return nil
 }
 
-// inputLookuper reads the config's keys from the runner's input variables:
+// InputLookuper reads the config's keys from the runner's input variables:
 // APP_ID from INPUT_APP-ID. go-envconfig rejects keys with hyphens, and the
 // runner keeps them, so the mapping happens here. The runner sets every
 // declared input, empty when the workflow gave none: empty counts as unset, so
 // that the defaults in Config apply.
-type inputLookuper func(string) string
+type InputLookuper func(string) string
 
-func (l inputLookuper) Lookup(key string) (string, bool) {
+func (l InputLookuper) Lookup(key string) (string, bool) {
 	v := strings.TrimSpace(l("INPUT_" + strings.ReplaceAll(key, "_", "-")))
 	return v, v != ""
 }
 
-// loadConfig fills a Config from l. A value that does not convert is an
+// Load fills a Config from l. A value that does not convert is an
 // *input.Error.
-func loadConfig(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
-	keys := map[string]settingKey{}
-	for _, k := range settingKeys() {
-		keys[k.key] = k
+func Load(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
+	keys := map[string]Setting{}
+	for _, k := range Settings() {
+		keys[k.Key] = k
 	}
 	check := envconfig.MutatorFunc(func(_ context.Context, key, _, _, v string) (string, bool, error) {
 		return v, false, keys[key].check(v)

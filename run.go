@@ -88,63 +88,40 @@ func newGitHubClient(cfg *config.Config, rt http.RoundTripper) (*github.Client, 
 	return c.WithEnterpriseURLs(cfg.APIURL, cfg.APIURL)
 }
 
-// buildClients sets up credentials: an App JWT for the App's webhook, the
-// token for everything else, or, with an App and no token, installation
-// tokens minted for each purpose with the narrowest permissions.
+// buildClients sets up the credentials auth.Plan picks, each behind a
+// transport of its own.
 func buildClients(cfg *config.Config, d deps, srv *clock.Server, passDeadline, hardDeadline time.Time) (*clients, error) {
 	base := d.transport
 	if base == nil {
 		base = defaultTransport()
 	}
 	logf := func(format string, args ...any) { d.log.Infof(format, args...) }
-	write := "write"
-	if cfg.DryRun {
-		write = "read"
-	}
 
-	var app *auth.App
-	var inst *auth.Installations
+	plan := &auth.Plan{Token: cfg.Token, InstallationID: cfg.InstallationID, DryRun: cfg.DryRun}
 	if cfg.AppID != "" {
 		var err error
-		if app, err = auth.NewApp(cfg.AppID, cfg.Key(), srv); err != nil {
+		if plan.App, err = auth.NewApp(cfg.AppID, cfg.Key(), srv); err != nil {
 			return nil, err
 		}
-		app.OnMint(d.log.AddMask)
-		if cfg.Token == "" {
-			jwtT := ghtransport.New(app.RoundTripper(base), ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.rand})
-			jwtClient, err := newGitHubClient(cfg, jwtT)
-			if err != nil {
-				return nil, err
-			}
-			inst = auth.NewInstallations(jwtClient, srv, d.log.AddMask, auth.WithAppID(cfg.AppID))
+		plan.App.OnMint(d.log.AddMask)
+	}
+	if plan.MintsInstallationTokens() {
+		jwtT := ghtransport.New(plan.App.RoundTripper(base), ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.rand})
+		jwtClient, err := newGitHubClient(cfg, jwtT)
+		if err != nil {
+			return nil, err
 		}
+		plan.Installations = auth.NewInstallations(jwtClient, srv, d.log.AddMask, auth.WithAppID(cfg.AppID))
 	}
 
-	var hookAuth, cpAuth http.RoundTripper
-	switch {
-	case cfg.Target().Base.Kind() == redeliver.AppHook:
-		hookAuth = app.RoundTripper(base)
-	case cfg.Token != "":
-		hookAuth = auth.Token(cfg.Token, base)
-	default:
-		hookAuth = inst.RoundTripper(cfg.Target().Base.Scope(write, cfg.InstallationID), base)
-	}
-	if cfg.Token != "" {
-		cpAuth = auth.Token(cfg.Token, base)
-	} else {
-		// The checkpoint repository may belong to another installation
-		// than the target: installation-id names the target's only.
-		cpOwner, cpRepo := cfg.CheckpointRepo()
-		cpAuth = inst.RoundTripper(auth.Scope{Owner: cpOwner, Repo: cpRepo,
-			Permissions: auth.Permissions{"actions_variables": write}}, base)
-	}
-
-	hooksT := ghtransport.New(hookAuth, ghtransport.Options{
+	holder := cfg.Target().Base
+	hooksT := ghtransport.New(plan.Hooks(holder.Kind() == redeliver.AppHook, holder.Scope, base), ghtransport.Options{
 		Server: srv, MutationInterval: cfg.RedeliveryInterval, Deadline: passDeadline,
 		// Leave a few requests of a shared budget for the checkpoint.
 		Reserve: 10, Logf: logf, Rand: d.rand,
 	})
-	cpT := ghtransport.New(cpAuth, ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.rand})
+	cpOwner, cpRepo := cfg.CheckpointRepo()
+	cpT := ghtransport.New(plan.Checkpoint(cpOwner, cpRepo, base), ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.rand})
 	hooks, err := newGitHubClient(cfg, hooksT)
 	if err != nil {
 		return nil, err
@@ -155,13 +132,8 @@ func buildClients(cfg *config.Config, d deps, srv *clock.Server, passDeadline, h
 	}
 	cl := &clients{hooks: hooks, checkpoint: cp}
 	if cfg.DispatchEventType != "" {
-		dispatchAuth := auth.Token(cfg.Token, base)
-		if cfg.Token == "" {
-			owner, repo := cfg.DispatchTo()
-			dispatchAuth = inst.RoundTripper(auth.Scope{Owner: owner, Repo: repo,
-				Permissions: auth.Permissions{"contents": "write"}}, base)
-		}
-		dt := ghtransport.New(dispatchAuth, ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.rand})
+		owner, repo := cfg.DispatchTo()
+		dt := ghtransport.New(plan.Dispatch(owner, repo, base), ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.rand})
 		if cl.dispatch, err = newGitHubClient(cfg, dt); err != nil {
 			return nil, err
 		}

@@ -11,17 +11,18 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
+	"github.com/hook-redeliver/hook-redeliver/internal/run"
 )
 
 // runAction runs as a step of a workflow: inputs from INPUT_*, results as
 // step outputs and a job summary, problems as annotations.
 func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer) int {
-	return runActionWith(ctx, getenv, stdout, deps{clock: clock.Real{}})
+	return runActionWith(ctx, getenv, stdout, run.Deps{Clock: clock.Real{}})
 }
 
-func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Writer, d deps) int {
+func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Writer, d run.Deps) int {
 	gha := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stdout))
-	d.log = gha
+	d.Log, d.Version = gha, version
 	cfg, err := config.Load(ctx, config.InputLookuper(getenv))
 	if err == nil {
 		err = cfg.Validate(config.RunnerFromEnv(getenv))
@@ -35,7 +36,7 @@ func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Wr
 		gha.Infof("%s: %s", n.Input, n.Text)
 	}
 
-	rep, err := execute(ctx, cfg, d)
+	rep, err := run.Execute(ctx, cfg, d)
 	writeResults(gha, getenv, rep)
 	if err != nil {
 		gha.Errorf("%s", err)

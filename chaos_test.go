@@ -16,6 +16,7 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
+	"github.com/hook-redeliver/hook-redeliver/internal/run"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
@@ -31,7 +32,7 @@ func (c *cancelAfter) RoundTrip(req *http.Request) (*http.Response, error) {
 	if c.sent.Add(1) == c.n {
 		c.cancel()
 	}
-	return defaultTransport().RoundTrip(req)
+	return http.DefaultTransport.RoundTrip(req)
 }
 
 // crashingStore is the variable store of a run whose process dies after its
@@ -101,10 +102,10 @@ func TestManyRunsUnderFaults(t *testing.T) {
 		runs, cutByBudget, cutByCap, cancelled, crashed int
 		failedRuns, manualReruns                        int
 	)
-	run := func(chaos bool) {
+	oneRun := func(chaos bool) {
 		traffic()
 		in := with(inputs)
-		d := deps{rand: rand.New(rand.NewPCG(seed, uint64(runs)))}
+		d := run.Deps{Rand: rand.New(rand.NewPCG(seed, uint64(runs)))}
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		if chaos {
@@ -128,11 +129,11 @@ func TestManyRunsUnderFaults(t *testing.T) {
 				in["max-redeliveries"] = strconv.Itoa(1 + rng.IntN(5))
 				cutByCap++
 			case 2:
-				d.transport = &cancelAfter{n: int64(2 + rng.IntN(12)), cancel: cancel}
+				d.Transport = &cancelAfter{n: int64(2 + rng.IntN(12)), cancel: cancel}
 				cancelled++
 			case 3:
 				if runs > 0 {
-					d.store = func(cfg *config.Config, target redeliver.Target, c *github.Client) checkpoint.Store {
+					d.Store = func(cfg *config.Config, target redeliver.Target, c *github.Client) checkpoint.Store {
 						owner, repo := cfg.CheckpointRepo()
 						return crashingStore{checkpoint.NewVariable(c, owner, repo, cfg.VariableFor(target))}
 					}
@@ -158,16 +159,16 @@ func TestManyRunsUnderFaults(t *testing.T) {
 	// clean runs follow.
 	for i := 0; i < 32; i++ {
 		h.clock.Advance(6 * time.Hour)
-		run(true)
+		oneRun(true)
 		if rng.IntN(4) == 0 {
 			h.clock.Advance(time.Duration(5+rng.IntN(60)) * time.Second)
 			manualReruns++
-			run(true)
+			oneRun(true)
 		}
 	}
 	for i := 0; i < 4; i++ {
 		h.clock.Advance(6 * time.Hour)
-		run(false)
+		oneRun(false)
 	}
 
 	deliveries := h.fake.Deliveries(hook)

@@ -13,6 +13,7 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
+	"github.com/hook-redeliver/hook-redeliver/internal/run"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
@@ -22,13 +23,13 @@ import (
 // when stdout is a terminal (a person trying it out). terminal tells
 // whether stdout is one.
 func runCLI(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool) int {
-	return runCLIWith(ctx, args, getenv, stdout, stderr, terminal, deps{clock: clock.Real{}})
+	return runCLIWith(ctx, args, getenv, stdout, stderr, terminal, run.Deps{Clock: clock.Real{}})
 }
 
-// runCLIWith is runCLI with the surroundings given, for tests. If d.store is
+// runCLIWith is runCLI with the surroundings given, for tests. If d.Store is
 // set it is used instead of the checkpoint store the settings select (the
 // file is still locked when that store is a file).
-func runCLIWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool, d deps) int {
+func runCLIWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool, d run.Deps) int {
 	inv, code := parseCLI(args, getenv, stdout, stderr)
 	if inv == nil {
 		return code
@@ -55,7 +56,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stderr, "hook-redeliver:", inv.explain(err))
 		return exitCode(err)
 	}
-	d.log = &textLogger{w: stderr}
+	d.Log, d.Version = &textLogger{w: stderr}, version
 	hooks := ""
 	if cfg.Target().Base.Kind() != redeliver.AppHook {
 		hooks = ", hooks " + cfg.Target().Hooks.String()
@@ -83,7 +84,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 	if inv.loop > 0 {
 		return inv.runLoop(ctx, cfg, d)
 	}
-	rep, err := execute(ctx, cfg, d)
+	rep, err := run.Execute(ctx, cfg, d)
 	inv.writeReport(rep, 0)
 	if getenv("GITHUB_ACTIONS") == "true" {
 		// The binary run as a workflow step: give the job the outputs and
@@ -108,10 +109,10 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 // a signal still saves its checkpoint (redeliver.Run), so stopping is clean
 // and exits 0. The checkpoint file stays locked from the first pass to the
 // end.
-func (inv *invocation) runLoop(ctx context.Context, cfg *config.Config, d deps) int {
+func (inv *invocation) runLoop(ctx context.Context, cfg *config.Config, d run.Deps) int {
 	for pass := 1; ; pass++ {
-		began := d.clock.Now()
-		rep, err := execute(ctx, cfg, d)
+		began := d.Clock.Now()
+		rep, err := run.Execute(ctx, cfg, d)
 		inv.writeReport(rep, pass)
 		if err != nil {
 			fmt.Fprintf(inv.stderr, "hook-redeliver: pass %d failed: %s\n", pass, inv.explain(err))
@@ -123,8 +124,8 @@ func (inv *invocation) runLoop(ctx context.Context, cfg *config.Config, d deps) 
 		// that pass saved.
 		cfg = cfg.WithoutSince()
 		next := began.Add(inv.loop)
-		fmt.Fprintf(inv.stderr, "hook-redeliver: next pass at %s\n", stamp(next))
-		if err := d.clock.Sleep(ctx, max(0, next.Sub(d.clock.Now()))); err != nil {
+		fmt.Fprintf(inv.stderr, "hook-redeliver: next pass at %s\n", report.Stamp(next))
+		if err := d.Clock.Sleep(ctx, max(0, next.Sub(d.Clock.Now()))); err != nil {
 			break
 		}
 	}

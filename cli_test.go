@@ -28,6 +28,7 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
+	"github.com/hook-redeliver/hook-redeliver/internal/run"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
@@ -82,11 +83,11 @@ func (r cliResult) String() string {
 	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 }
 
-// run runs the command line once. d.clock defaults to the world's clock.
-func (w *cliWorld) run(ctx context.Context, args []string, env map[string]string, d deps) cliResult {
+// run runs the command line once. d.Clock defaults to the world's clock.
+func (w *cliWorld) run(ctx context.Context, args []string, env map[string]string, d run.Deps) cliResult {
 	w.t.Helper()
-	if d.clock == nil {
-		d.clock = w.clock
+	if d.Clock == nil {
+		d.Clock = w.clock
 	}
 	var out, errb bytes.Buffer
 	// stdout is a buffer, not a terminal: as under cron or systemd.
@@ -174,7 +175,7 @@ func TestCLIFlagsEnvAndFiles(t *testing.T) {
 				w := newCLIWorld(t, prefix)
 				w.seed(tt.hook)
 				args, env, cp := tt.setup(w)
-				r := w.run(t.Context(), args, env, deps{})
+				r := w.run(t.Context(), args, env, run.Deps{})
 				if r.code != exitOK {
 					t.Fatalf("%s", r)
 				}
@@ -210,7 +211,7 @@ func TestCLIHookIDFromURL(t *testing.T) {
 	w.seed(fakegithub.RepoHook("acme", "shop", 88))
 	const pasted = "https://api.github.com/repos/acme/shop/hooks/88/deliveries"
 	r := w.run(t.Context(), []string{"--repository", "acme/shop", "--hook-id", pasted, "--checkpoint-file", filepath.Join(w.dir, "cp")},
-		map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, deps{})
+		map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, run.Deps{})
 	if r.code != exitOK || w.redelivered()["failed"] != 1 {
 		t.Fatalf("want exit 0 and the failure redelivered; got %s", r)
 	}
@@ -228,7 +229,7 @@ func TestCLISeveralHooksFilePerHook(t *testing.T) {
 	w.add(fakegithub.OrgHook("acme", 78), "b", 50, false, false)
 	cp := filepath.Join(w.dir, "cp")
 	r := w.run(t.Context(), []string{"--org", "acme", "--hook-id", "77,78", "--checkpoint-file", cp},
-		map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, deps{})
+		map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, run.Deps{})
 	if r.code != exitOK {
 		t.Fatalf("%s", r)
 	}
@@ -279,7 +280,7 @@ func TestCLIBadInput(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			r := w.run(t.Context(), tt.args, env, deps{})
+			r := w.run(t.Context(), tt.args, env, run.Deps{})
 			if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) {
 				t.Errorf("want exit 2 and %q in stderr; got %s", tt.want, r)
 			}
@@ -314,7 +315,7 @@ func TestCLIBadFiles(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newCLIWorld(t, "")
-			r := w.run(t.Context(), tt.args(w), map[string]string{"API_URL": w.fake.URL()}, deps{})
+			r := w.run(t.Context(), tt.args(w), map[string]string{"API_URL": w.fake.URL()}, run.Deps{})
 			want := strings.ReplaceAll(tt.want, "%DIR%", w.dir)
 			if r.code != exitUsage || !strings.Contains(r.stderr, want) {
 				t.Errorf("want exit 2 and %q in stderr; got %s", want, r)
@@ -328,7 +329,7 @@ func TestCLIRunFailureExits1(t *testing.T) {
 	w := newCLIWorld(t, "/api/v3")
 	cp := filepath.Join(w.dir, "cp")
 	r := w.run(t.Context(), []string{"--org", "acme", "--hook-id", "999", "--checkpoint-file", cp},
-		map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, deps{})
+		map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, run.Deps{})
 	if r.code != exitFailure || !strings.Contains(r.stderr, `organization "acme" or hook 999 not found`) || !strings.Contains(r.stdout, "error: ") {
 		t.Errorf("want exit 1 with the error in the report and on stderr; got %s", r)
 	}
@@ -397,7 +398,7 @@ func TestCLIDropInForGitHubsScripts(t *testing.T) {
 					env["API_URL"] = w.fake.URL()
 				}
 
-				r := w.run(t.Context(), nil, env, deps{})
+				r := w.run(t.Context(), nil, env, run.Deps{})
 				if r.code != exitOK {
 					t.Fatalf("%s", r)
 				}
@@ -426,7 +427,7 @@ func TestCLIDropInForGitHubsScripts(t *testing.T) {
 				// Next run: nothing to redeliver, and the value is the plain
 				// epoch milliseconds the scripts write.
 				w.clock.Advance(time.Hour)
-				r = w.run(t.Context(), nil, env, deps{})
+				r = w.run(t.Context(), nil, env, run.Deps{})
 				if r.code != exitOK {
 					t.Fatalf("second run: %s", r)
 				}
@@ -509,7 +510,7 @@ func TestCLIJSON(t *testing.T) {
 	w.seed(fakegithub.OrgHook("acme", 77))
 	cp := filepath.Join(w.dir, "cp")
 	r := w.run(t.Context(), []string{"--json", "--org", "acme", "--hook-id", "77", "--checkpoint-file", cp},
-		map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, deps{})
+		map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, run.Deps{})
 	if r.code != exitOK {
 		t.Fatalf("%s", r)
 	}
@@ -579,7 +580,7 @@ func TestCLILockContention(t *testing.T) {
 	args := []string{"--org", "acme", "--hook-id", "77", "--checkpoint-file", cp}
 	env := map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}
 
-	r := w.run(t.Context(), args, env, deps{})
+	r := w.run(t.Context(), args, env, run.Deps{})
 	want := fmt.Sprintf("another hook-redeliver run holds %s.lock (pid %d); refusing to run so deliveries are not redelivered twice", cp, os.Getpid())
 	if r.code != exitLocked || !strings.Contains(r.stderr, want) {
 		t.Errorf("want exit 3 and %q; got %s", want, r)
@@ -589,7 +590,7 @@ func TestCLILockContention(t *testing.T) {
 	}
 
 	// A dry run writes nothing and may run next to the holder.
-	r = w.run(t.Context(), append(args, "--dry-run"), env, deps{})
+	r = w.run(t.Context(), append(args, "--dry-run"), env, run.Deps{})
 	if r.code != exitOK || len(w.fake.Redeliveries()) != 0 {
 		t.Errorf("dry run next to a held lock: %s", r)
 	}
@@ -598,7 +599,7 @@ func TestCLILockContention(t *testing.T) {
 	if err := held.Unlock(); err != nil {
 		t.Fatal(err)
 	}
-	if r = w.run(t.Context(), args, env, deps{}); r.code != exitOK {
+	if r = w.run(t.Context(), args, env, run.Deps{}); r.code != exitOK {
 		t.Errorf("run after the lock was released: %s", r)
 	}
 }
@@ -628,7 +629,7 @@ func TestCLICrashBetweenRedeliveryAndWrite(t *testing.T) {
 	args := []string{"--org", "acme", "--hook-id", "77", "--checkpoint-file", cp}
 	env := map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}
 
-	crash := deps{store: func(*config.Config, redeliver.Target, *github.Client) checkpoint.Store {
+	crash := run.Deps{Store: func(*config.Config, redeliver.Target, *github.Client) checkpoint.Store {
 		return saveFailsAfterRedelivery{File: checkpoint.NewFile(cp), fake: w.fake}
 	}}
 	r := w.run(t.Context(), args, env, crash)
@@ -643,7 +644,7 @@ func TestCLICrashBetweenRedeliveryAndWrite(t *testing.T) {
 	// The next run reads the same window again, sees the redeliveries'
 	// attempts and sends none again.
 	w.clock.Advance(30 * time.Minute)
-	r = w.run(t.Context(), args, env, deps{})
+	r = w.run(t.Context(), args, env, run.Deps{})
 	if r.code != exitOK {
 		t.Fatalf("%s", r)
 	}
@@ -693,7 +694,7 @@ func TestCLILoop(t *testing.T) {
 			return waits == 3
 		}}
 		r := w.run(ctx, []string{"--loop", "15m", "--org", "acme", "--hook-id", "77", "--checkpoint-file", cp},
-			map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, deps{clock: clk})
+			map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, run.Deps{Clock: clk})
 		if r.code != exitOK {
 			t.Fatalf("%s", r)
 		}
@@ -734,7 +735,7 @@ func TestCLILoop(t *testing.T) {
 		clk := &cancelClock{Virtual: w.clock, cancel: cancel, hit: func(d time.Duration) bool { return d > 0 && d <= time.Second }}
 		args := []string{"--org", "acme", "--hook-id", "77", "--checkpoint-file", cp}
 		env := map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}
-		r := w.run(ctx, append([]string{"--loop", "1h", "--json"}, args...), env, deps{clock: clk})
+		r := w.run(ctx, append([]string{"--loop", "1h", "--json"}, args...), env, run.Deps{Clock: clk})
 		if r.code != exitOK {
 			t.Fatalf("%s", r)
 		}
@@ -757,7 +758,7 @@ func TestCLILoop(t *testing.T) {
 
 		// The next run picks up b and c, and leaves a alone.
 		w.clock.Advance(10 * time.Minute)
-		if r = w.run(t.Context(), args, env, deps{}); r.code != exitOK {
+		if r = w.run(t.Context(), args, env, run.Deps{}); r.code != exitOK {
 			t.Fatalf("%s", r)
 		}
 		if diff := cmp.Diff(map[string]int{"a": 1, "b": 1, "c": 1}, w.redelivered()); diff != "" {
@@ -779,7 +780,7 @@ func TestCLILoop(t *testing.T) {
 			return waits == 2
 		}}
 		r := w.run(ctx, []string{"--loop", "20m", "--json", "--since", "48h", "--org", "acme", "--hook-id", "77", "--checkpoint-file", filepath.Join(w.dir, "cp")},
-			map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, deps{clock: clk})
+			map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, run.Deps{Clock: clk})
 		if r.code != exitOK {
 			t.Fatalf("%s", r)
 		}
@@ -820,7 +821,7 @@ func TestCLILoop(t *testing.T) {
 		defer cancel()
 		clk := &cancelClock{Virtual: w.clock, cancel: cancel, hit: func(d time.Duration) bool { return d > 0 && d <= time.Second }}
 		r := w.run(ctx, []string{"--org", "acme", "--hook-id", "77", "--checkpoint-file", filepath.Join(w.dir, "cp")},
-			map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, deps{clock: clk})
+			map[string]string{"TOKEN": cliToken, "API_URL": w.fake.URL()}, run.Deps{Clock: clk})
 		if r.code != exitFailure || !strings.Contains(r.stderr, "interrupted") {
 			t.Errorf("want exit 1, interrupted; got %s", r)
 		}
@@ -833,7 +834,7 @@ func TestCLIHelp(t *testing.T) {
 		t.Run(arg, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			code := runCLIWith(t.Context(), []string{arg}, func(string) string { return "" }, &stdout, &stderr, false, deps{clock: clock.Real{}})
+			code := runCLIWith(t.Context(), []string{arg}, func(string) string { return "" }, &stdout, &stderr, false, run.Deps{Clock: clock.Real{}})
 			if code != exitOK || stderr.Len() > 0 {
 				t.Fatalf("exit %d, stderr %q", code, stderr.String())
 			}
@@ -908,7 +909,7 @@ func countUntagged() int {
 func TestCLIVersion(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	if code := runCLIWith(t.Context(), []string{"--version"}, func(string) string { return "" }, &stdout, &stderr, false, deps{clock: clock.Real{}}); code != exitOK || stdout.String() != "hook-redeliver "+version+"\n" {
+	if code := runCLIWith(t.Context(), []string{"--version"}, func(string) string { return "" }, &stdout, &stderr, false, run.Deps{Clock: clock.Real{}}); code != exitOK || stdout.String() != "hook-redeliver "+version+"\n" {
 		t.Errorf("exit %d, stdout %q", code, stdout.String())
 	}
 }
@@ -936,7 +937,7 @@ func TestCLIDemo(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			code := runCLIWith(t.Context(), tt.args, func(k string) string { return env[k] }, &stdout, &stderr, tt.terminal, deps{clock: clock.Real{}})
+			code := runCLIWith(t.Context(), tt.args, func(k string) string { return env[k] }, &stdout, &stderr, tt.terminal, run.Deps{Clock: clock.Real{}})
 			r := cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 			if !tt.wantDemo {
 				if r.code != exitUsage || r.stdout != "" || r.stderr != unconfiguredMessage+"\n" {

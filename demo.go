@@ -16,6 +16,7 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
+	"github.com/hook-redeliver/hook-redeliver/internal/run"
 )
 
 // runDemo runs one full pass, exactly as a workflow would, against a
@@ -65,7 +66,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "demo:", err)
 		return exitFailure
 	}
-	rep, err := execute(ctx, cfg, deps{clock: vc, log: &textLogger{w: stderr}})
+	rep, err := run.Execute(ctx, cfg, run.Deps{Clock: vc, Log: &textLogger{w: stderr}, Version: version})
 	// SIMULATED in every title: a copied demo report must never pass for
 	// a real one.
 	rep.Simulated = true

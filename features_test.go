@@ -11,6 +11,7 @@ import (
 
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
 	"github.com/hook-redeliver/hook-redeliver/internal/notify"
+	"github.com/hook-redeliver/hook-redeliver/internal/run"
 )
 
 // TestActionAllHooks: hook-id all lists every webhook of the organization
@@ -178,7 +179,7 @@ func TestActionDispatchesWhenDeliveriesStayFailed(t *testing.T) {
 	for m := 5; m < 240; m += 30 {
 		h.add(hook, fmt.Sprint("live-", m), m, false, true)
 	}
-	r := h.runWith(t.Context(), with(targets[1].inputs, "max-attempts", "3", "dispatch-event-type", "webhook-deliveries-failed"), deps{})
+	r := h.runWith(t.Context(), with(targets[1].inputs, "max-attempts", "3", "dispatch-event-type", "webhook-deliveries-failed"), run.Deps{})
 	if r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.log)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
+	"github.com/hook-redeliver/hook-redeliver/internal/run"
 )
 
 // start is the virtual "now" every test begins at.
@@ -105,12 +106,12 @@ type result struct {
 // run runs the action once with the given inputs, like a step.
 func (h *harness) run(inputs map[string]string) result {
 	h.t.Helper()
-	return h.runWith(h.t.Context(), inputs, deps{})
+	return h.runWith(h.t.Context(), inputs, run.Deps{})
 }
 
 // runWith runs the action with a context and deps of the test's choosing
 // (the clock is always the harness's).
-func (h *harness) runWith(ctx context.Context, inputs map[string]string, d deps) result {
+func (h *harness) runWith(ctx context.Context, inputs map[string]string, d run.Deps) result {
 	h.t.Helper()
 	h.runs++
 	out := filepath.Join(h.dir, "output"+time.Duration(h.runs).String())
@@ -139,7 +140,7 @@ func (h *harness) runWith(ctx context.Context, inputs map[string]string, d deps)
 		env["INPUT_"+strings.ToUpper(k)] = v
 	}
 	var log bytes.Buffer
-	d.clock = h.clock
+	d.Clock = h.clock
 	code := runActionWith(ctx, func(k string) string { return env[k] }, &log, d)
 	b, err := os.ReadFile(sum)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
+	"github.com/hook-redeliver/hook-redeliver/internal/run"
 )
 
 // TestBadInputSameInBothModes: the same bad input gives the same exit status
@@ -57,7 +58,7 @@ func TestBadInputSameInBothModes(t *testing.T) {
 			for k, v := range tt.inputs {
 				env[input.Key(k)] = v
 			}
-			cli := w.run(t.Context(), nil, env, deps{})
+			cli := w.run(t.Context(), nil, env, run.Deps{})
 			cliMsg := strings.TrimSuffix(cli.stderr, "\n")
 
 			if action.code != exitUsage || cli.code != exitUsage {

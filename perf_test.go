@@ -14,6 +14,7 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
+	"github.com/hook-redeliver/hook-redeliver/internal/run"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
@@ -147,7 +148,7 @@ func TestAPICallsAtLowerBound(t *testing.T) {
 			if err := cfg.Validate(config.Runner{}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := execute(t.Context(), cfg, deps{clock: vc, log: &textLogger{w: io.Discard}}); err != nil {
+			if _, err := run.Execute(t.Context(), cfg, run.Deps{Clock: vc, Log: &textLogger{w: io.Discard}}); err != nil {
 				t.Fatal(err)
 			}
 			if err := fake.Err(); err != nil {

@@ -17,7 +17,7 @@ func Log(res *redeliver.Result) (warnings, details []string) {
 	}
 	down := res.Receiver.State == redeliver.ReceiverDown
 	if down {
-		warnings = append(warnings, fmt.Sprintf("%s: receiver down since %s, %d GUIDs waiting (%s)", res.Target, stamp(res.Receiver.Since), res.Waiting(), res.Receiver.How))
+		warnings = append(warnings, fmt.Sprintf("%s: receiver down since %s, %d GUIDs waiting (%s)", res.Target, Stamp(res.Receiver.Since), res.Waiting(), res.Receiver.How))
 	}
 	for _, o := range redeliver.Outcomes() {
 		if o == redeliver.Waiting || (o == redeliver.FailedAgain && down) {
@@ -32,10 +32,11 @@ func Log(res *redeliver.Result) (warnings, details []string) {
 	}
 	for _, f := range res.Failures {
 		if !f.Outcome.Sent() {
-			details = append(details, fmt.Sprintf("%s %s (delivery %d, %s, %d attempts): %s %s", f.GUID, f.EventName(), f.Failed.ID, stamp(f.Failed.DeliveredAt), f.FailedAttempts(), f.Outcome, f.Detail))
+			details = append(details, fmt.Sprintf("%s %s (delivery %d, %s, %d attempts): %s %s", f.GUID, f.EventName(), f.Failed.ID, Stamp(f.Failed.DeliveredAt), f.FailedAttempts(), f.Outcome, f.Detail))
 		}
 	}
 	return warnings, details
 }
 
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+// Stamp is how the logs write a time: to the second, in UTC.
+func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }

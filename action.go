@@ -15,12 +15,13 @@ import (
 )
 
 // runAction runs as a step of a workflow: inputs from INPUT_*, results as
-// step outputs and a job summary, problems as annotations.
-func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer) int {
+// step outputs and a job summary, problems as annotations. The error it
+// returns has been reported already; main only maps it to the exit status.
+func runAction(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	return runActionWith(ctx, getenv, stdout, run.Deps{Clock: clock.Real{}})
 }
 
-func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Writer, d run.Deps) int {
+func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Writer, d run.Deps) error {
 	gha := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stdout))
 	d.Log, d.Version = gha, version
 	cfg, err := config.Load(ctx, config.InputLookuper(getenv))
@@ -29,7 +30,7 @@ func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Wr
 	}
 	if err != nil {
 		gha.Errorf("%s", err)
-		return exitCode(err)
+		return err
 	}
 	gha.Infof("hook-redeliver %s: %s", version, cfg)
 	for _, n := range cfg.Notes() {
@@ -40,9 +41,9 @@ func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Wr
 	writeResults(gha, getenv, rep)
 	if err != nil {
 		gha.Errorf("%s", err)
-		return exitCode(err)
+		return err
 	}
-	return exitOK
+	return nil
 }
 
 // writeResults sets the step outputs and the job summary. Outside a runner

@@ -21,22 +21,23 @@ import (
 // environment, a report on stdout, progress on stderr. With --demo it runs
 // against a simulated GitHub instead; with nothing configured too, but only
 // when stdout is a terminal (a person trying it out). terminal tells
-// whether stdout is one.
-func runCLI(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool) int {
+// whether stdout is one. The error it returns has been reported already; main
+// only maps it to the exit status.
+func runCLI(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool) error {
 	return runCLIWith(ctx, args, getenv, stdout, stderr, terminal, run.Deps{Clock: clock.Real{}})
 }
 
 // runCLIWith is runCLI with the surroundings given, for tests. If d.Store is
 // set it is used instead of the checkpoint store the settings select (the
 // file is still locked when that store is a file).
-func runCLIWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool, d run.Deps) int {
-	inv, code := parseCLI(args, getenv, stdout, stderr)
+func runCLIWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool, d run.Deps) error {
+	inv, err := parseCLI(args, getenv, stdout, stderr)
 	if inv == nil {
-		return code
+		return err
 	}
 	if inv.version {
 		fmt.Fprintln(stdout, "hook-redeliver", version)
-		return exitOK
+		return nil
 	}
 	switch {
 	case inv.demo:
@@ -48,13 +49,13 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		// A cron job or service that lost its environment: fail loudly
 		// rather than report a simulated success.
 		fmt.Fprintln(stderr, unconfiguredMessage)
-		return exitUsage
+		return fmt.Errorf("%w: nothing configured", errUsage)
 	}
 
 	cfg, err := inv.config(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "hook-redeliver:", inv.explain(err))
-		return exitCode(err)
+		return err
 	}
 	d.Log, d.Version = &textLogger{w: stderr}, version
 	hooks := ""
@@ -76,7 +77,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 				err = input.Bad("checkpoint-file", "%v", err)
 			}
 			fmt.Fprintln(stderr, "hook-redeliver:", inv.explain(err))
-			return exitCode(err)
+			return err
 		}
 		defer lock.Unlock()
 	}
@@ -93,13 +94,13 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "hook-redeliver:", inv.explain(err))
-		return exitCode(err)
+		return err
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "hook-redeliver: interrupted before the run finished; the checkpoint records what was handled")
-		return exitFailure
+		return fmt.Errorf("interrupted: %w", ctx.Err())
 	}
-	return exitOK
+	return nil
 }
 
 // runLoop runs a pass every interval until ctx is cancelled (SIGINT,
@@ -109,7 +110,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 // a signal still saves its checkpoint (redeliver.Run), so stopping is clean
 // and exits 0. The checkpoint file stays locked from the first pass to the
 // end.
-func (inv *invocation) runLoop(ctx context.Context, cfg *config.Config, d run.Deps) int {
+func (inv *invocation) runLoop(ctx context.Context, cfg *config.Config, d run.Deps) error {
 	for pass := 1; ; pass++ {
 		began := d.Clock.Now()
 		rep, err := run.Execute(ctx, cfg, d)
@@ -130,7 +131,7 @@ func (inv *invocation) runLoop(ctx context.Context, cfg *config.Config, d run.De
 		}
 	}
 	fmt.Fprintln(inv.stderr, "hook-redeliver: stopping; the checkpoint records what was handled")
-	return exitOK
+	return nil
 }
 
 // writeReport prints one pass's report: plain text, or one line of JSON per

@@ -79,9 +79,10 @@ func (f *flagValue) Set(v string) error {
 	return nil
 }
 
-// parseCLI reads the flags. It returns nil and the exit status when there is
-// nothing more to do (--help, a bad flag).
-func parseCLI(args []string, getenv func(string) string, stdout, stderr io.Writer) (*invocation, int) {
+// parseCLI reads the flags. It returns a nil invocation when there is
+// nothing more to do: with no error after --help, with one wrapping errUsage
+// after a bad flag or argument, which it has reported.
+func parseCLI(args []string, getenv func(string) string, stdout, stderr io.Writer) (*invocation, error) {
 	inv := &invocation{
 		getenv: getenv, stdout: stdout, stderr: stderr,
 		flags: map[string]string{}, flagFrom: map[string]string{}, envFiles: map[string]string{},
@@ -92,14 +93,14 @@ func parseCLI(args []string, getenv func(string) string, stdout, stderr io.Write
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usage(fs, getenv))
-			return nil, exitOK
+			return nil, nil
 		}
 		fmt.Fprintln(stderr, "run hook-redeliver --help for the flags and variables")
-		return nil, exitUsage
+		return nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "hook-redeliver: unexpected argument %q: settings are flags (--org acme) or variables; see --help\n", fs.Arg(0))
-		return nil, exitUsage
+		return nil, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	inv.nflags = fs.NFlag()
 	for k, v := range inv.flags {
@@ -109,7 +110,7 @@ func parseCLI(args []string, getenv func(string) string, stdout, stderr io.Write
 		}
 	}
 	inv.dropIn, inv.dropInFrom, inv.dropInErrs = config.ScriptVariables(getenv)
-	return inv, exitOK
+	return inv, nil
 }
 
 func (inv *invocation) flagSet() *flag.FlagSet {

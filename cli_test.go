@@ -91,7 +91,7 @@ func (w *cliWorld) run(ctx context.Context, args []string, env map[string]string
 	}
 	var out, errb bytes.Buffer
 	// stdout is a buffer, not a terminal: as under cron or systemd.
-	code := runCLIWith(ctx, args, func(k string) string { return env[k] }, &out, &errb, false, d)
+	code := exitCode(runCLIWith(ctx, args, func(k string) string { return env[k] }, &out, &errb, false, d))
 	r := cliResult{code: code, stdout: out.String(), stderr: errb.String()}
 	// Whatever happened, no credential reaches the terminal.
 	keyLine := strings.Split(cliPEM(), "\n")[3]
@@ -834,7 +834,7 @@ func TestCLIHelp(t *testing.T) {
 		t.Run(arg, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			code := runCLIWith(t.Context(), []string{arg}, func(string) string { return "" }, &stdout, &stderr, false, run.Deps{Clock: clock.Real{}})
+			code := exitCode(runCLIWith(t.Context(), []string{arg}, func(string) string { return "" }, &stdout, &stderr, false, run.Deps{Clock: clock.Real{}}))
 			if code != exitOK || stderr.Len() > 0 {
 				t.Fatalf("exit %d, stderr %q", code, stderr.String())
 			}
@@ -909,7 +909,7 @@ func countUntagged() int {
 func TestCLIVersion(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	if code := runCLIWith(t.Context(), []string{"--version"}, func(string) string { return "" }, &stdout, &stderr, false, run.Deps{Clock: clock.Real{}}); code != exitOK || stdout.String() != "hook-redeliver "+version+"\n" {
+	if code := exitCode(runCLIWith(t.Context(), []string{"--version"}, func(string) string { return "" }, &stdout, &stderr, false, run.Deps{Clock: clock.Real{}})); code != exitOK || stdout.String() != "hook-redeliver "+version+"\n" {
 		t.Errorf("exit %d, stdout %q", code, stdout.String())
 	}
 }
@@ -937,7 +937,7 @@ func TestCLIDemo(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			code := runCLIWith(t.Context(), tt.args, func(k string) string { return env[k] }, &stdout, &stderr, tt.terminal, run.Deps{Clock: clock.Real{}})
+			code := exitCode(runCLIWith(t.Context(), tt.args, func(k string) string { return env[k] }, &stdout, &stderr, tt.terminal, run.Deps{Clock: clock.Real{}}))
 			r := cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 			if !tt.wantDemo {
 				if r.code != exitUsage || r.stdout != "" || r.stderr != unconfiguredMessage+"\n" {

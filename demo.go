@@ -23,7 +23,17 @@ import (
 // simulated GitHub on 127.0.0.1: an App whose webhook has a day of
 // deliveries, some of them failed. Time is virtual, so the one-second pacing
 // between redeliveries costs nothing.
-func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
+func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
+	if err := demo(ctx, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "demo:", err)
+		// %v, not %w: whatever failed, the demo did (exit 1), even where
+		// the cause would be bad input or a lock in a real run.
+		return fmt.Errorf("demo: %v", err)
+	}
+	return nil
+}
+
+func demo(ctx context.Context, stdout, stderr io.Writer) error {
 	now := time.Now().UTC().Truncate(time.Second)
 	vc := clock.NewVirtual(now)
 	fake := fakegithub.New(fakegithub.Options{Clock: vc, PathPrefix: "/api/v3", Seed: 1})
@@ -31,8 +41,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
 
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		fmt.Fprintln(stderr, "demo: generate a key:", err)
-		return exitFailure
+		return fmt.Errorf("generate a key: %w", err)
 	}
 	const appID = 424242
 	fake.AddApp(appID, "", &key.PublicKey)
@@ -63,8 +72,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
 		err = cfg.Validate(config.Runner{})
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "demo:", err)
-		return exitFailure
+		return err
 	}
 	rep, err := run.Execute(ctx, cfg, run.Deps{Clock: vc, Log: &textLogger{w: stderr}, Version: version})
 	// SIMULATED in every title: a copied demo report must never pass for
@@ -73,12 +81,10 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr)
 	fmt.Fprint(stdout, rep.Markdown())
 	if err != nil {
-		fmt.Fprintln(stderr, "demo:", err)
-		return exitFailure
+		return err
 	}
 	if err := fake.Err(); err != nil {
-		fmt.Fprintln(stderr, "demo: the simulated GitHub saw unexpected requests:", err)
-		return exitFailure
+		return fmt.Errorf("the simulated GitHub saw unexpected requests: %w", err)
 	}
-	return exitOK
+	return nil
 }

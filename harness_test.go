@@ -141,7 +141,7 @@ func (h *harness) runWith(ctx context.Context, inputs map[string]string, d run.D
 	}
 	var log bytes.Buffer
 	d.Clock = h.clock
-	code := runActionWith(ctx, func(k string) string { return env[k] }, &log, d)
+	code := exitCode(runActionWith(ctx, func(k string) string { return env[k] }, &log, d))
 	b, err := os.ReadFile(sum)
 	if err != nil {
 		h.t.Fatal(err)

@@ -39,14 +39,16 @@ func main() {
 	// SIGTERM is what the runner sends when a job is cancelled: stop
 	// starting redeliveries, but still save the checkpoint.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := realMain(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, isTerminal(os.Stdout))
+	err := realMain(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, isTerminal(os.Stdout))
 	stop()
-	os.Exit(code)
+	os.Exit(exitCode(err))
 }
 
-// realMain picks the mode and returns the exit status. terminal tells
-// whether a person watches stdout.
-func realMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool) int {
+// realMain picks the mode and runs it. terminal tells whether a person
+// watches stdout. The front end has reported any error it returns, in its
+// own words (the action names inputs, the command line flags and
+// variables), so main only maps it to the exit status.
+func realMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool) error {
 	if actionMode(args, getenv) {
 		return runAction(ctx, getenv, stdout)
 	}
@@ -84,14 +86,19 @@ func actionMode(args []string, getenv func(string) string) bool {
 	return false
 }
 
-// exitCode is the exit status for what a run or its setup returned.
+// errUsage marks a usage error the command line has reported: a bad flag or
+// argument, or nothing configured where no person watches.
+var errUsage = errors.New("usage")
+
+// exitCode is the exit status for what a front end returned: the one place
+// errors become exit statuses.
 func exitCode(err error) int {
 	var in *input.Error
 	var locked *checkpoint.LockedError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &in):
+	case errors.As(err, &in), errors.Is(err, errUsage):
 		return exitUsage
 	case errors.As(err, &locked):
 		return exitLocked

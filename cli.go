@@ -11,6 +11,7 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
 	"github.com/hook-redeliver/hook-redeliver/internal/config"
+	"github.com/hook-redeliver/hook-redeliver/internal/demo"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
 	"github.com/hook-redeliver/hook-redeliver/internal/run"
@@ -150,4 +151,15 @@ func (inv *invocation) writeReport(rep *report.Run, pass int) {
 		fmt.Fprintf(inv.stdout, "== pass %d\n", pass)
 	}
 	fmt.Fprint(inv.stdout, rep.Text())
+}
+
+// runDemo runs the demo with the command line's log.
+func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
+	if err := demo.Run(ctx, stdout, stderr, &textLogger{w: stderr}, version); err != nil {
+		fmt.Fprintln(stderr, "demo:", err)
+		// %v, not %w: whatever failed, the demo did (exit 1), even where
+		// the cause would be bad input or a lock in a real run.
+		return fmt.Errorf("demo: %v", err)
+	}
+	return nil
 }

@@ -1,4 +1,6 @@
-package main
+// Package demo runs a pass against a simulated GitHub: what the binary does
+// with --demo, or with nothing configured in a terminal.
+package demo
 
 import (
 	"context"
@@ -19,21 +21,12 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/internal/run"
 )
 
-// runDemo runs one full pass, exactly as a workflow would, against a
-// simulated GitHub on 127.0.0.1: an App whose webhook has a day of
-// deliveries, some of them failed. Time is virtual, so the one-second pacing
-// between redeliveries costs nothing.
-func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
-	if err := demo(ctx, stdout, stderr); err != nil {
-		fmt.Fprintln(stderr, "demo:", err)
-		// %v, not %w: whatever failed, the demo did (exit 1), even where
-		// the cause would be bad input or a lock in a real run.
-		return fmt.Errorf("demo: %v", err)
-	}
-	return nil
-}
-
-func demo(ctx context.Context, stdout, stderr io.Writer) error {
+// Run runs one full pass, exactly as a workflow would, against a simulated
+// GitHub on 127.0.0.1: an App whose webhook has a day of deliveries, some of
+// them failed. Time is virtual, so the one-second pacing between
+// redeliveries costs nothing. The summary goes to stdout, progress to stderr
+// and the run's log to log.
+func Run(ctx context.Context, stdout, stderr io.Writer, log run.Logger, version string) error {
 	now := time.Now().UTC().Truncate(time.Second)
 	vc := clock.NewVirtual(now)
 	fake := fakegithub.New(fakegithub.Options{Clock: vc, PathPrefix: "/api/v3", Seed: 1})
@@ -74,7 +67,7 @@ func demo(ctx context.Context, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err := run.Execute(ctx, cfg, run.Deps{Clock: vc, Log: &textLogger{w: stderr}, Version: version})
+	rep, err := run.Execute(ctx, cfg, run.Deps{Clock: vc, Log: log, Version: version})
 	// SIMULATED in every title: a copied demo report must never pass for
 	// a real one.
 	rep.Simulated = true

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -218,4 +219,37 @@ func TestActionDispatchesWhenDeliveriesStayFailed(t *testing.T) {
 	if r := h2.run(with(targets[1].inputs, "dispatch-event-type", "webhook-deliveries-failed")); r.code != 0 || len(h2.fake.Dispatches()) != 0 {
 		t.Errorf("exit %d, %d dispatches; want none when everything was redelivered", r.code, len(h2.fake.Dispatches()))
 	}
+}
+
+// TestActionReportsProgress: long work says how far it got. Listing 100
+// pages at 200 ms a request takes 20 s: the log says at least once a 10 s
+// how many pages and deliveries it has read and how far back; redeliveries
+// say "n of N" with the time left. Plain lines, no terminal control codes:
+// the Actions log and a journal show them as they are.
+func TestActionReportsProgress(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{Latency: 200 * time.Millisecond})
+	hook := targets[1].hook
+	for i := range 10_000 {
+		d := fakegithub.Delivery{GUID: fmt.Sprint("g", i), DeliveredAt: start.Add(-time.Duration(10_000-i) * 8 * time.Second), Event: "push", Status: "OK", StatusCode: 200}
+		if i%500 == 7 {
+			d.Status, d.StatusCode = "timed out", 0
+		}
+		h.fake.AddDelivery(hook, d)
+	}
+	r := h.run(targets[1].inputs)
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.log)
+	}
+	progress := regexp.MustCompile(`(?m)^reading organization acme webhook 77: [0-9]+ pages, [0-9]+ deliveries in the window so far, back to 2026-11-2[01] [0-9:]+ UTC$`).FindAllString(r.log, -1)
+	if len(progress) < 1 {
+		t.Errorf("no progress line while listing 100 pages for 20 s:\n%s", r.log)
+	}
+	if !strings.Contains(r.log, "[1 of 20]") || !regexp.MustCompile(`\[19 of 20, about [0-9]+s left\]`).MatchString(r.log) {
+		t.Errorf("redeliveries do not say n of N with the time left:\n%s", r.log)
+	}
+	if strings.ContainsAny(r.log, "\r\x1b") {
+		t.Error("the log holds terminal control codes")
+	}
+	t.Logf("%d progress lines while listing, e.g. %q", len(progress), progress[0])
 }

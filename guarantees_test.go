@@ -98,7 +98,7 @@ func TestActionSinceLaterThanCheckpoint(t *testing.T) {
 	if st, _ := checkpoint.Parse(v); st.Checkpoint.After(stored) {
 		t.Errorf("checkpoint moved to %s, past the unread deliveries after %s", st.Checkpoint, stored)
 	}
-	if !strings.Contains(r.summary, "since") || !strings.Contains(r.summary, "not moved past") {
+	if !strings.Contains(r.summary, "since input: reading from") || !strings.Contains(r.summary, "the checkpoint is kept at or before 2026-11-20 20:00:00 UTC") {
 		t.Errorf("the summary does not explain the kept checkpoint:\n%s", r.summary)
 	}
 	// The next scheduled run still finds the older failure.
@@ -140,34 +140,76 @@ func TestActionCutShortThenFinished(t *testing.T) {
 	}
 }
 
-// TestActionSettleWaitRespectsTheTimeBudget: a run whose budget cannot hold
-// the settle wait says so at once instead of overrunning its timeout.
-func TestActionSettleWaitRespectsTheTimeBudget(t *testing.T) {
+// TestActionFirstRunWithSince: a first run with since: 1h (what a manual
+// dispatch invites) reads the last hour, but must not make a later run miss
+// the failures between 24 hours and 1 hour ago, which a first run without it
+// would have redelivered. The log says what the run reads.
+func TestActionFirstRunWithSince(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "/api/v3", fakegithub.Faults{})
-	h.fake.SetVariable("acme", "ops", "REDELIVER_ORG_ACME_HOOK_77", strconv.FormatInt(start.Add(-time.Hour).UnixMilli(), 10))
-	before := h.clock.Now()
-	r := h.run(with(targets[1].inputs, "timeout", "15s"))
-	if r.code == 0 || !strings.Contains(r.log, "would use up the time budget") {
-		t.Errorf("exit %d; want a clear error about the time budget:\n%s", r.code, r.log)
+	hook := targets[1].hook
+	h.add(hook, "ok", 23*60, false, true)
+	h.add(hook, "earlier", 20*60, false, false)
+	h.add(hook, "recent", 30, false, false)
+	r := h.run(with(targets[1].inputs, "since", "1h"))
+	if r.code != 0 || h.redelivered()["recent"] != 1 || h.redelivered()["earlier"] != 0 {
+		t.Fatalf("first run: exit %d, redeliveries %v; want only recent:\n%s", r.code, h.redelivered(), r.log)
 	}
-	if waited := h.clock.Now().Sub(before); waited > 15*time.Second {
-		t.Errorf("the run took %s with a 15s timeout", waited)
+	if !strings.Contains(r.log, "since input: reading from 2026-11-21 05:00:00 UTC, later than a run without it would (2026-11-20 06:00:00 UTC)") || strings.Contains(r.log, "first run, reading back") {
+		t.Errorf("the log does not say what the run read:\n%s", r.log)
+	}
+	h.clock.Advance(6 * time.Hour)
+	if r := h.run(targets[1].inputs); r.code != 0 || h.redelivered()["earlier"] != 1 || h.redelivered()["recent"] != 1 {
+		t.Errorf("next run: exit %d, redeliveries %v; want earlier redelivered, recent not again:\n%s", r.code, h.redelivered(), r.log)
 	}
 }
 
-// TestActionSettleWaitIsBounded: a checkpoint saved "in the future" (a
-// skewed clock) costs at most the settle time itself.
-func TestActionSettleWaitIsBounded(t *testing.T) {
+// TestActionStartsWithoutWaiting: a run right after another (a manual
+// dispatch after a scheduled run, a re-run job) starts at once: the previous
+// run left nothing in play, so nothing of it can be on its way.
+func TestActionStartsWithoutWaiting(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, "/api/v3", fakegithub.Faults{ClockOffset: 48 * time.Hour})
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
 	h.fake.SetVariable("acme", "ops", "REDELIVER_ORG_ACME_HOOK_77", strconv.FormatInt(start.Add(-time.Hour).UnixMilli(), 10))
-	h.fake.SetFaults(fakegithub.Faults{})
+	h.add(targets[1].hook, "ok", 20, false, true)
+	h.add(targets[1].hook, "failed", 10, false, false)
 	before := h.clock.Now()
-	if r := h.run(targets[1].inputs); r.code != 0 {
-		t.Fatalf("exit %d:\n%s", r.code, r.log)
+	r := h.run(with(targets[1].inputs, "timeout", "15s"))
+	if r.code != 0 || h.redelivered()["failed"] != 1 {
+		t.Fatalf("exit %d, redeliveries %v:\n%s", r.code, h.redelivered(), r.log)
 	}
-	if waited := h.clock.Now().Sub(before); waited > 2*time.Minute {
-		t.Errorf("waited %s for a settle time two days ahead", waited)
+	if took := h.clock.Now().Sub(before); took > 5*time.Second {
+		t.Errorf("the run took %s for one redelivery; want no wait", took)
+	}
+}
+
+// TestActionLedgerLostRightAfterARun: the previous run's redeliveries were
+// not listed yet when it saved, and its ledger is then lost. A run seconds
+// later cannot know which GUIDs that run redelivered: it leaves every GUID
+// that failed before that save for later rather than redeliver it again,
+// and a run a minute later finds them delivered. No GUID reaches the
+// receiver twice.
+func TestActionLedgerLostRightAfterARun(t *testing.T) {
+	t.Parallel()
+	// Listed later than the run waits for its last outcomes (35 s: the
+	// harness's API is an Enterprise Server's).
+	h := newHarness(t, "/api/v3", fakegithub.Faults{VisibilityLag: 45 * time.Second})
+	hook := targets[1].hook
+	for i := range 3 {
+		h.add(hook, fmt.Sprint("g", i), 60-i*10, false, false)
+	}
+	h.add(hook, "ok", 2, false, true) // the receiver is up: no probe
+	if r := h.run(targets[1].inputs); r.code != 0 || r.outputs["redelivered"] != "3" {
+		t.Fatalf("first run: exit %d, outputs %v:\n%s", r.code, r.outputs, r.log)
+	}
+	h.fake.DeleteVariable("acme", "ops", "REDELIVER_ORG_ACME_HOOK_77_STATE")
+	h.clock.Advance(time.Second) // the attempts are listed 45 s after the request
+	r := h.run(targets[1].inputs)
+	if r.code != 0 || len(h.fake.Redeliveries()) != 3 {
+		t.Errorf("second run: exit %d, %d redeliveries in all; want none of the three again:\n%s", r.code, len(h.fake.Redeliveries()), r.log)
+	}
+	h.clock.Advance(time.Minute)
+	if r := h.run(targets[1].inputs); r.code != 0 || r.outputs["failed"] != "0" || len(h.fake.Redeliveries()) != 3 {
+		t.Errorf("third run: exit %d, outputs %v, %d redeliveries in all; want all three seen delivered", r.code, r.outputs, len(h.fake.Redeliveries()))
 	}
 }

@@ -36,6 +36,11 @@ type sequence struct {
 	down     func(t time.Time) bool // the receiver is down
 	poison   string                 // a GUID the receiver always refuses
 	poisonAt time.Time              // when its original is delivered
+	events   []string               // events of the originals, in turn; default four
+	refused  string                 // an event the receiver always refuses
+	// newestFails makes the newest original before each run one that
+	// failed: the unlucky delivery a judgement by one delivery trips on.
+	newestFails bool
 
 	generated time.Time
 	seen      int // deliveries listed after the previous run
@@ -45,6 +50,8 @@ type sequence struct {
 
 type runStat struct {
 	at                             time.Time
+	took, floor                    time.Duration // wall time (virtual), and redeliveries × redelivery-interval
+	falseDown                      bool          // reported down while the receiver was up
 	code                           int
 	made                           int // deliveries made since the previous run's last read
 	list, readBack, bound          int
@@ -70,7 +77,7 @@ func newSequence(t *testing.T, seed uint64, faults fakegithub.Faults) *sequence 
 		if s.down(h.clock.Now()) {
 			return "Invalid HTTP Response: 502", 502
 		}
-		if d.GUID == s.poison {
+		if d.GUID == s.poison || (s.refused != "" && d.Event == s.refused) {
 			return "Invalid HTTP Response: 400", 400
 		}
 		return "OK", 200
@@ -80,14 +87,18 @@ func newSequence(t *testing.T, seed uint64, faults fakegithub.Faults) *sequence 
 
 // traffic adds the originals GitHub delivered since the last call.
 func (s *sequence) traffic() {
-	events := []string{"push", "pull_request", "issues", "check_run"}
-	for now := s.h.clock.Now(); s.generated.Before(now); s.generated = s.generated.Add(s.every) {
+	events := s.events
+	if len(events) == 0 {
+		events = []string{"push", "pull_request", "issues", "check_run"}
+	}
+	now := s.h.clock.Now()
+	for ; s.generated.Before(now); s.generated = s.generated.Add(s.every) {
 		d := fakegithub.Delivery{DeliveredAt: s.generated, Event: events[s.rng.IntN(len(events))], Status: "OK", StatusCode: 200}
 		if s.poison != "" && s.poisonAt.Equal(s.generated) {
 			d.GUID = s.poison
 		}
 		switch {
-		case d.GUID == s.poison && s.poison != "":
+		case d.GUID == s.poison && s.poison != "", s.refused != "" && d.Event == s.refused:
 			d.Status, d.StatusCode = "Invalid HTTP Response: 400", 400
 		case s.down(s.generated):
 			d.Status, d.StatusCode = "Invalid HTTP Response: 502", 502
@@ -95,6 +106,9 @@ func (s *sequence) traffic() {
 			d.Status, d.StatusCode = "timed out", 0
 		}
 		s.h.fake.AddDelivery(s.hook, d)
+	}
+	if s.newestFails {
+		s.h.fake.AddDelivery(s.hook, fakegithub.Delivery{DeliveredAt: now.Add(-time.Second), Event: events[0], Status: "timed out"})
 	}
 }
 
@@ -113,7 +127,7 @@ func (s *sequence) run(gap time.Duration, inputs ...string) runStat {
 	reqs, rds := len(s.h.fake.Requests()), len(s.h.fake.Redeliveries())
 	at := s.h.clock.Now()
 	r := s.h.run(with(s.inputs, inputs...))
-	st := runStat{at: at, code: r.code, made: made, waiting: r.outputs["waiting"], gaveUp: r.outputs["gave-up"], rem: r.outputs["remaining"], outputs: r.outputs, log: r.log}
+	st := runStat{at: at, took: s.h.clock.Now().Sub(at), code: r.code, made: made, waiting: r.outputs["waiting"], gaveUp: r.outputs["gave-up"], rem: r.outputs["remaining"], outputs: r.outputs, log: r.log}
 	for _, rq := range s.h.fake.Requests()[reqs:] {
 		if rq.Method == http.MethodGet && strings.HasSuffix(rq.Path, "/deliveries") {
 			st.list++
@@ -126,6 +140,7 @@ func (s *sequence) run(gap time.Duration, inputs ...string) runStat {
 	newRds := s.h.fake.Redeliveries()[rds:]
 	s.perRun = append(s.perRun, newRds)
 	st.redeliveries = len(newRds)
+	st.floor = time.Duration(st.redeliveries) * time.Second // redelivery-interval, the default
 	for _, rd := range newRds {
 		if s.down(rd.At) {
 			st.intoDown++
@@ -145,9 +160,11 @@ func (s *sequence) run(gap time.Duration, inputs ...string) runStat {
 		st.receiver = "up"
 	case strings.Contains(r.summary, "| Receiver | down"):
 		st.receiver = "down"
+		st.falseDown = !s.down(at) && !s.down(s.h.clock.Now())
 	default:
 		st.receiver = "-"
 	}
+	s.countsAgree(st, r.summary)
 	// What the run left unread stays unseen: measure from what it read.
 	s.seen = len(s.h.fake.Deliveries(s.hook))
 	if r.code != 0 {
@@ -157,24 +174,87 @@ func (s *sequence) run(gap time.Duration, inputs ...string) runStat {
 	return st
 }
 
+// countsAgree checks that the run's numbers agree with each other and with
+// what exists: the waiting output, the headline and the summary's table
+// count the same GUIDs, and no count exceeds the GUIDs that ever failed.
+func (s *sequence) countsAgree(st runStat, summary string) {
+	s.t.Helper()
+	everFailed := map[string]bool{}
+	for _, d := range s.h.fake.Deliveries(s.hook) {
+		if d.Status != "OK" {
+			everFailed[d.GUID] = true
+		}
+	}
+	atoi := func(v string) int { n, _ := strconv.Atoi(strings.ReplaceAll(v, ",", "")); return n }
+	row := func(label string) int {
+		m := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(label) + ` \| ([0-9,]+) \|$`).FindStringSubmatch(summary)
+		if m == nil {
+			return 0
+		}
+		return atoi(m[1])
+	}
+	waiting, failed := atoi(st.outputs["waiting"]), atoi(st.outputs["failed"])
+	if failed > len(everFailed) || waiting > failed || row("GUIDs without a successful attempt") != failed {
+		s.t.Errorf("run at %s: failed %d, waiting %d, table %d, but %d GUIDs ever failed", st.at.Format(time.DateTime), failed, waiting, row("GUIDs without a successful attempt"), len(everFailed))
+	}
+	if st.receiver != "down" {
+		return
+	}
+	m := regexp.MustCompile(`Receiver down since [0-9-]+ [0-9:]+ UTC: ([0-9,]+) GUIDs? waiting`).FindStringSubmatch(summary)
+	inTable := row("Waiting for the receiver") + row("Redelivered, failed again") + row("Redelivered, outcome not listed yet (checked next run)")
+	if m == nil || atoi(m[1]) != waiting || inTable != waiting {
+		s.t.Errorf("run at %s: waiting output %d, headline %v, table %d: want them equal", st.at.Format(time.DateTime), waiting, m, inTable)
+	}
+}
+
+// withinPace checks that a run spent its time on requests and pacing: at
+// most 1.25 × the pacing floor + how long GitHub may take to list the last
+// redelivery's attempt (15 s on github.com; 35 s here, as the fake's API is
+// an Enterprise Server's), plus one settle time if a request got no clear
+// answer.
+func (s *sequence) withinPace(st runStat) {
+	s.t.Helper()
+	limit := st.floor*5/4 + 35*time.Second
+	if strings.Contains(st.log, "got no clear answer") {
+		limit += redeliver.Settle
+	}
+	if st.took > limit {
+		s.t.Errorf("run at %s took %s for %d redeliveries: over %s", st.at.Format(time.DateTime), st.took.Round(time.Second), st.redeliveries, limit)
+	}
+}
+
 // report logs the table of the runs and returns the list calls and their
 // lower bound, summed.
 func (s *sequence) report(name string) (list, bound int) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n%-19s %4s %6s %5s %5s %5s %6s %6s %5s %9s %9s %8s %7s %7s %9s\n", name,
-		"run (GitHub time)", "exit", "made", "list", "bound", "ratio", "calls", "bound", "ratio", "redeliver", "into down", "receiver", "waiting", "gave up", "remaining")
+	fmt.Fprintf(&b, "%s\n%-19s %4s %6s %5s %5s %5s %6s %6s %5s %9s %9s %8s %10s %7s %7s %7s %9s\n", name,
+		"run (GitHub time)", "exit", "made", "list", "bound", "ratio", "calls", "bound", "ratio", "redeliver", "into down", "receiver", "false down", "wall", "floor", "waiting", "gave up/rem")
 	var calls, callBound int
 	for _, st := range s.runs {
-		fmt.Fprintf(&b, "%-19s %4d %6d %5d %5d %5.2f %6d %6d %5.2f %9d %9d %8s %7s %7s %9s\n", st.at.Format(time.DateTime), st.code, st.made,
+		fmt.Fprintf(&b, "%-19s %4d %6d %5d %5d %5.2f %6d %6d %5.2f %9d %9d %8s %10t %7s %7s %7s %9s\n", st.at.Format(time.DateTime), st.code, st.made,
 			st.list, st.bound, float64(st.list)/float64(st.bound), st.calls, st.callBound, float64(st.calls)/float64(st.callBound),
-			st.redeliveries, st.intoDown, st.receiver, st.waiting, st.gaveUp, st.rem)
+			st.redeliveries, st.intoDown, st.receiver, st.falseDown, st.took.Round(time.Second), st.floor, st.waiting, st.gaveUp+"/"+st.rem)
 		list += st.list
 		bound += st.bound
 		calls += st.calls
 		callBound += st.callBound
 	}
-	fmt.Fprintf(&b, "all runs: %d list calls, lower bound %d, ratio %.3f; %d API calls, lower bound %d, ratio %.3f",
+	falseDown, intoDown, into := 0, 0, 0
+	worst := s.runs[0]
+	for _, st := range s.runs {
+		if st.falseDown {
+			falseDown++
+		}
+		intoDown = max(intoDown, st.intoDown)
+		into += st.intoDown
+		if st.took-st.floor > worst.took-worst.floor {
+			worst = st
+		}
+	}
+	fmt.Fprintf(&b, "all runs: %d list calls, lower bound %d, ratio %.3f; %d API calls, lower bound %d, ratio %.3f\n",
 		list, bound, float64(list)/float64(bound), calls, callBound, float64(calls)/float64(callBound))
+	fmt.Fprintf(&b, "false down verdicts %d; redeliveries into a down receiver %d (at most %d in a run); most time over the pacing floor: %s for %s",
+		falseDown, into, intoDown, worst.took.Round(time.Second), worst.floor)
 	s.t.Log(b.String())
 	return list, bound
 }
@@ -365,6 +445,7 @@ func TestSequenceUnknownOutcomes(t *testing.T) {
 	s := newSequence(t, 4, fakegithub.Faults{LostResponseRate: 0.3, ServerErrorRate: 0.1})
 	s.every, s.failing = 3*time.Minute, 0.3
 	r := s.run(6 * time.Hour)
+	s.withinPace(r)
 	performed := len(s.perRun[0])
 	lostAnswers := 0
 	for _, rd := range s.perRun[0] {
@@ -402,8 +483,8 @@ func TestSequenceReceiverDiesMidRun(t *testing.T) {
 	}
 	runs := []runStat{s.run(3 * time.Hour), s.run(time.Hour), s.run(2 * time.Hour)}
 	s.report("the receiver dies forty seconds into a run that redelivers a backlog")
-	if r := runs[0]; r.receiver != "down" || r.intoDown == 0 || r.intoDown > 110 || r.waiting == "0" {
-		t.Errorf("first run: receiver %s, %d redeliveries into the dead receiver, %s waiting; want it found down within about 110 redeliveries, the rest waiting",
+	if r := runs[0]; r.receiver != "down" || r.intoDown == 0 || r.intoDown > 20 || r.waiting == "0" {
+		t.Errorf("first run: receiver %s, %d redeliveries into the dead receiver, %s waiting; want it found down within 20 redeliveries, the rest waiting",
 			r.receiver, r.intoDown, r.waiting)
 	}
 	if r := runs[1]; r.receiver != "down" || r.intoDown > 1 {
@@ -442,4 +523,135 @@ func TestSequenceRefusedCursor(t *testing.T) {
 	}
 	failed, lost, doubled := s.promises()
 	t.Logf("%d GUIDs failed, %d lost, %d doubled", failed, lost, doubled)
+}
+
+// TestSequenceBusyHookNewestFailed: about 5,000 deliveries between runs,
+// 1 % failing, a poison GUID the receiver always refuses, and the newest
+// original before every run one that failed. The receiver is up throughout:
+// no run may call it down, the poison GUID is given up after max-attempts,
+// and every other failure is redelivered in the run that finds it, whether
+// runs are six hours apart or seconds apart (a manual dispatch after a
+// scheduled run).
+func TestSequenceBusyHookNewestFailed(t *testing.T) {
+	t.Parallel()
+	s := newSequence(t, 7, fakegithub.Faults{VisibilityLag: 2 * time.Second, Latency: 200 * time.Millisecond})
+	s.every, s.failing, s.newestFails = 4320*time.Millisecond, 0.01, true
+	s.addPoison(start.Add(1000 * s.every)) // on the traffic's grid
+	gaps := []time.Duration{6 * time.Hour, 6 * time.Hour, 10 * time.Second, 20 * time.Second, 6 * time.Hour, 5 * time.Second, 6 * time.Hour, 6 * time.Hour}
+	for _, gap := range gaps {
+		st := s.run(gap)
+		if st.code != 0 {
+			t.Errorf("run at %s exited %d", st.at, st.code)
+		}
+		if st.falseDown || st.receiver == "down" {
+			t.Errorf("run at %s called the receiver down (%s)", st.at, lastLine(st.log, "receiver"))
+		}
+		s.withinPace(st)
+	}
+	// The newest failure of the last run is listed after it began: one
+	// more run without new failures takes it.
+	s.newestFails, s.failing = false, 0
+	s.run(6 * time.Hour)
+	s.report("busy hook: ~5,000 deliveries between runs, 1% failing, a poison GUID, the newest original failed")
+	failed, lost, doubled := s.promises(s.poison)
+	t.Logf("%d GUIDs failed, %d lost, %d doubled; poison redelivered %d times", failed, lost, doubled, s.h.redelivered()[s.poison])
+	if n := s.h.redelivered()[s.poison]; n != 4 {
+		t.Errorf("the poison GUID was redelivered %d times, want 4 (max-attempts 5, counting the original)", n)
+	}
+}
+
+// TestSequenceQuietHookRefusedEvent: an original every half hour; the
+// receiver refuses every deployment_status delivery (400) and takes the
+// others, some of which fail first and succeed when redelivered. No run may
+// call the receiver down, and each refused GUID is given up after
+// max-attempts (4 redeliveries) and reported, as on a busy hook.
+func TestSequenceQuietHookRefusedEvent(t *testing.T) {
+	t.Parallel()
+	s := newSequence(t, 8, fakegithub.Faults{VisibilityLag: 2 * time.Second, Latency: 200 * time.Millisecond})
+	s.every, s.failing = 30*time.Minute, 0.2
+	s.events = []string{"push", "issues", "deployment_status", "check_run"}
+	s.refused = "deployment_status"
+	gaveUp := 0
+	for i := range 10 {
+		gap := 6 * time.Hour
+		if i == 3 || i == 7 {
+			gap = 10 * time.Second
+		}
+		st := s.run(gap)
+		if st.code != 0 {
+			t.Errorf("run at %s exited %d", st.at, st.code)
+		}
+		if st.receiver == "down" {
+			t.Errorf("run at %s called the receiver down (%s)", st.at, lastLine(st.log, "receiver"))
+		}
+		s.withinPace(st)
+		n, _ := strconv.Atoi(st.gaveUp)
+		gaveUp += n
+	}
+	s.report("quiet hook: an original every 30 minutes, deployment_status always refused")
+	var refused []string
+	for _, d := range s.h.fake.Deliveries(s.hook) {
+		if d.Event == s.refused && !d.Redelivery {
+			refused = append(refused, d.GUID)
+		}
+	}
+	failed, lost, doubled := s.promises(refused...)
+	counts := s.h.redelivered()
+	over := 0
+	for _, g := range refused {
+		if counts[g] > 4 {
+			over++
+			t.Errorf("refused GUID %s redelivered %d times, want at most 4 (max-attempts 5)", g, counts[g])
+		}
+	}
+	t.Logf("%d GUIDs failed, %d lost, %d doubled; %d refused GUIDs, %d redelivered more than 4 times, %d given up", failed, lost, doubled, len(refused), over, gaveUp)
+	if gaveUp == 0 {
+		t.Error("no refused GUID was ever given up")
+	}
+}
+
+// TestSequenceRunsSecondsApart: runs a few seconds apart (a manual dispatch
+// after a scheduled run, a re-run job, --loop) and a dry run between them
+// spend their time on requests and pacing, never on fixed waits: each takes
+// at most 1.25 × its pacing floor + 15 s at 200 ms a request, well inside a
+// 3-minute budget, and no GUID is redelivered twice.
+func TestSequenceRunsSecondsApart(t *testing.T) {
+	t.Parallel()
+	s := newSequence(t, 9, fakegithub.Faults{VisibilityLag: 3 * time.Second, Latency: 200 * time.Millisecond})
+	s.every, s.failing = 15*time.Second, 0.2
+	runs := []struct {
+		gap    time.Duration
+		inputs []string
+	}{
+		{time.Hour, nil},
+		{5 * time.Second, nil},
+		{3 * time.Second, []string{"dry-run", "true"}},
+		{10 * time.Second, nil},
+		{20 * time.Minute, nil},
+		{2 * time.Second, nil},
+	}
+	for _, r := range runs {
+		st := s.run(r.gap, append([]string{"timeout", "3m"}, r.inputs...)...)
+		if st.code != 0 {
+			t.Errorf("run at %s exited %d", st.at, st.code)
+		}
+		s.withinPace(st)
+		if st.rem != "0" && len(r.inputs) == 0 && !strings.Contains(st.log, "by the previous run") {
+			t.Errorf("run at %s left %s GUIDs: %s", st.at, st.rem, lastLine(st.log, "left"))
+		}
+	}
+	s.report("runs seconds apart, a dry run between, 200 ms a request")
+	failed, lost, doubled := s.promises()
+	t.Logf("%d GUIDs failed, %d lost, %d doubled", failed, lost, doubled)
+}
+
+// lastLine returns the last line of log containing s, for messages.
+func lastLine(log, s string) string {
+	lines := strings.Split(log, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(lines[i], s) {
+			return lines[i]
+		}
+	}
+	return ""
 }

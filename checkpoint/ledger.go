@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,13 +42,17 @@ type Ledger struct {
 	Down []Span
 	// GUIDs are the failed GUIDs still in play, oldest first.
 	GUIDs []Entry
-	// Uncarried counts the GUIDs in play that did not fit (see From), for
-	// reports: a run finds them again by reading.
-	Uncarried int
 	// Settled are GUIDs seen to succeed whose original attempt was not read:
 	// it may lie in an unread part (Gaps), where alone it would look failed.
 	// Kept only while there are unread parts.
 	Settled []string
+	// Taken are the events the receiver has been seen to take, and LastOK
+	// the newest successful attempt seen: evidence a run that reads only a
+	// few minutes (one soon after another) would otherwise lack, to tell an
+	// event the receiver refuses from an outage and to count attempts made
+	// while it was up.
+	Taken  []string
+	LastOK time.Time
 }
 
 // Gap is an unread part of the list: the deliveries with an id below Below and
@@ -87,12 +92,20 @@ type Entry struct {
 	Event  string // "pull_request.opened", for filters and reports
 	Status string
 	Code   int // the receiver's status code of the newest attempt; 0 if none
+	// Sent is when the run redelivered attempt ID, if the new attempt was
+	// not listed yet when it saved: the next run does not redeliver the
+	// GUID again until it is, or until GitHub would surely have listed it.
+	Sent time.Time
 }
 
 // Empty reports whether the ledger says nothing the checkpoint does not.
 func (l *Ledger) Empty() bool {
 	return l == nil || (len(l.Gaps) == 0 && len(l.GUIDs) == 0 && len(l.Down) == 0 && l.From.IsZero())
 }
+
+// MaxTaken bounds the events a ledger remembers as taken: GitHub has about
+// seventy webhook events, so this holds every event a hook can carry.
+const MaxTaken = 100
 
 // DownSince returns the start of the open down span, if the receiver was down
 // when the ledger was written.
@@ -119,24 +132,62 @@ func (l *Ledger) AddGap(g Gap) {
 	}
 }
 
-// ledgerJSON is the stored form: short keys and epoch seconds, so that a few
-// hundred GUIDs fit in one variable.
+// ledgerVersion is the stored form's version, bumped on every change of it.
+// A binary refuses a version it does not know, and the run then reads from
+// the checkpoint alone (see State): an older binary after a newer one loses
+// nothing, it only reads more.
+//
+//	1: positional arrays per GUID, a bit field for Complete and GaveUp.
+//	2: named fields; GUIDs as named columns (each name once, not once a
+//	   GUID) with times relative to Listed and events as a table; Sent;
+//	   Taken and LastOK.
+const ledgerVersion = 2
+
+// ledgerJSON is the stored form: short names and epoch seconds, so that a
+// few hundred GUIDs fit in one variable.
 type ledgerJSON struct {
 	V      int        `json:"v"`
 	CP     int64      `json:"cp"` // the checkpoint (epoch ms) this ledger belongs to
 	Listed int64      `json:"listed"`
 	From   int64      `json:"from,omitempty"`
 	Gaps   []gapJSON  `json:"gaps,omitempty"`
-	Down   [][2]int64 `json:"down,omitempty"`
-	GUIDs  [][]any    `json:"g,omitempty"`
-	N      int        `json:"n,omitempty"`  // Uncarried
+	Down   []spanJSON `json:"down,omitempty"`
+	GUIDs  *guidsJSON `json:"guids,omitempty"`
 	OK     []string   `json:"ok,omitempty"` // Settled
+	Taken  []string   `json:"taken,omitempty"`
+	LastOK int64      `json:"last_ok,omitempty"`
 }
 
 type gapJSON struct {
 	Cursor string `json:"c"`
 	Below  int64  `json:"b"`
 	To     int64  `json:"to"`
+}
+
+type spanJSON struct {
+	Since int64 `json:"since"`
+	Until int64 `json:"until,omitempty"` // 0: still down
+}
+
+// guidsJSON holds the GUIDs in play as columns of equal length, entry i in
+// row i of each. Times are seconds before Listed (At) and before At
+// (Oldest), which take a few digits where epoch seconds take ten. The rare
+// fields are lists of the rows that have them.
+type guidsJSON struct {
+	GUID     []string `json:"guid"`
+	ID       []string `json:"id"` // strings: ids passed 2^53
+	At       []int64  `json:"at"`
+	Oldest   []int64  `json:"oldest"`
+	Attempts []int    `json:"attempts"`
+	Event    []int    `json:"event"` // index in Events
+	Events   []string `json:"events"`
+	Code     []int    `json:"code"`
+	// Status is the newest attempt's status text, for the rows whose
+	// attempt has no status code (a code says it in a fifth of the bytes).
+	Status     map[string]string `json:"status,omitempty"`
+	Incomplete []int             `json:"incomplete,omitempty"`
+	GaveUp     []int             `json:"gave_up,omitempty"`
+	Sent       map[string]int64  `json:"sent,omitempty"` // row: seconds before Listed
 }
 
 func unix(t time.Time) int64 {
@@ -187,35 +238,59 @@ func (l *Ledger) Fit(cp time.Time) int {
 			}
 		}
 		dropped += len(l.GUIDs) - keep
-		l.Uncarried += len(l.GUIDs) - keep
 		l.GUIDs = l.GUIDs[:keep]
 	}
 }
 
 // Encode returns the stored form of l for checkpoint cp.
 func (l *Ledger) Encode(cp time.Time) string {
-	j := ledgerJSON{V: 1, CP: cp.Truncate(time.Second).UnixMilli(), Listed: unix(l.Listed), From: unix(l.From), N: l.Uncarried, OK: l.Settled}
+	listed := unix(l.Listed)
+	j := ledgerJSON{V: ledgerVersion, CP: cp.Truncate(time.Second).UnixMilli(), Listed: listed, From: unix(l.From), OK: l.Settled, Taken: l.Taken, LastOK: unix(l.LastOK)}
 	for _, g := range l.Gaps {
 		j.Gaps = append(j.Gaps, gapJSON{Cursor: g.Cursor, Below: g.Below, To: unix(g.To)})
 	}
 	for _, s := range l.Down {
-		j.Down = append(j.Down, [2]int64{unix(s.Since), unix(s.Until)})
+		j.Down = append(j.Down, spanJSON{Since: unix(s.Since), Until: unix(s.Until)})
 	}
-	for _, e := range l.GUIDs {
-		flags := 0
-		if e.Complete {
-			flags |= 1
+	if len(l.GUIDs) > 0 {
+		c := &guidsJSON{}
+		events := map[string]int{}
+		for i, e := range l.GUIDs {
+			at := unix(e.At)
+			c.GUID = append(c.GUID, e.GUID)
+			c.ID = append(c.ID, strconv.FormatInt(e.ID, 10))
+			c.At = append(c.At, listed-at)
+			c.Oldest = append(c.Oldest, at-unix(e.Oldest))
+			c.Attempts = append(c.Attempts, e.Attempts)
+			k, ok := events[e.Event]
+			if !ok {
+				k = len(c.Events)
+				events[e.Event] = k
+				c.Events = append(c.Events, e.Event)
+			}
+			c.Event = append(c.Event, k)
+			c.Code = append(c.Code, e.Code)
+			row := strconv.Itoa(i)
+			if e.Code == 0 && e.Status != "" {
+				if c.Status == nil {
+					c.Status = map[string]string{}
+				}
+				c.Status[row] = e.Status
+			}
+			if !e.Complete {
+				c.Incomplete = append(c.Incomplete, i)
+			}
+			if e.GaveUp {
+				c.GaveUp = append(c.GaveUp, i)
+			}
+			if !e.Sent.IsZero() {
+				if c.Sent == nil {
+					c.Sent = map[string]int64{}
+				}
+				c.Sent[row] = listed - unix(e.Sent)
+			}
 		}
-		if e.GaveUp {
-			flags |= 2
-		}
-		status := e.Status
-		if e.Code != 0 {
-			// The code says it; the text ("Invalid HTTP Response: 503")
-			// would take a fifth of the entry.
-			status = ""
-		}
-		j.GUIDs = append(j.GUIDs, []any{e.GUID, strconv.FormatInt(e.ID, 10), unix(e.At), unix(e.Oldest), e.Attempts, flags, e.Event, status, e.Code})
+		j.GUIDs = c
 	}
 	b, err := json.Marshal(j)
 	if err != nil {
@@ -224,26 +299,142 @@ func (l *Ledger) Encode(cp time.Time) string {
 	return string(b)
 }
 
-// ParseLedger reads a stored ledger. It returns nil, and no error, when the
-// ledger belongs to another checkpoint than cp: a run of GitHub's scripts, a
-// person or a crash between the two writes changed the checkpoint since.
+// ParseLedger reads a stored ledger, of this version or version 1. It
+// returns nil, and no error, when the ledger belongs to another checkpoint
+// than cp: a run of GitHub's scripts, a person or a crash between the two
+// writes changed the checkpoint since.
 func ParseLedger(s string, cp time.Time) (*Ledger, error) {
-	var j ledgerJSON
-	d := json.NewDecoder(strings.NewReader(s))
-	d.UseNumber()
-	if err := d.Decode(&j); err != nil {
+	var head struct {
+		V  int   `json:"v"`
+		CP int64 `json:"cp"`
+	}
+	if err := json.NewDecoder(strings.NewReader(s)).Decode(&head); err != nil {
 		return nil, fmt.Errorf("parse ledger: %w", err)
 	}
-	if j.V != 1 {
-		return nil, fmt.Errorf("parse ledger: version %d is not known to this version of hook-redeliver", j.V)
+	var l *Ledger
+	var err error
+	switch head.V {
+	case 1:
+		l, err = parseV1(s)
+	case ledgerVersion:
+		l, err = parseV2(s)
+	default:
+		return nil, fmt.Errorf("parse ledger: version %d is not known to this version of hook-redeliver", head.V)
 	}
-	if j.CP != cp.UnixMilli() {
+	if err != nil {
+		return nil, fmt.Errorf("parse ledger: %w", err)
+	}
+	if head.CP != cp.UnixMilli() {
 		return nil, nil
 	}
-	l := &Ledger{Listed: fromUnix(j.Listed), From: fromUnix(j.From), Uncarried: j.N, Settled: j.OK}
 	if l.Listed.IsZero() {
 		return nil, fmt.Errorf("parse ledger: no listed time")
 	}
+	return l, nil
+}
+
+func parseV2(s string) (*Ledger, error) {
+	var j ledgerJSON
+	d := json.NewDecoder(strings.NewReader(s))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&j); err != nil {
+		return nil, err
+	}
+	l := &Ledger{Listed: fromUnix(j.Listed), From: fromUnix(j.From), Settled: j.OK, Taken: j.Taken, LastOK: fromUnix(j.LastOK)}
+	for _, g := range j.Gaps {
+		l.Gaps = append(l.Gaps, Gap{Cursor: g.Cursor, Below: g.Below, To: fromUnix(g.To)})
+	}
+	for _, s := range j.Down {
+		l.Down = append(l.Down, Span{Since: fromUnix(s.Since), Until: fromUnix(s.Until)})
+	}
+	c := j.GUIDs
+	if c == nil {
+		return l, nil
+	}
+	n := len(c.GUID)
+	for name, col := range map[string]int{"id": len(c.ID), "at": len(c.At), "oldest": len(c.Oldest), "attempts": len(c.Attempts), "event": len(c.Event), "code": len(c.Code)} {
+		if col != n {
+			return nil, fmt.Errorf("guids: column %s has %d rows, guid has %d", name, col, n)
+		}
+	}
+	rows := func(name string, is []int) (map[int]bool, error) {
+		m := map[int]bool{}
+		for _, i := range is {
+			if i < 0 || i >= n {
+				return nil, fmt.Errorf("guids: %s names row %d of %d", name, i, n)
+			}
+			m[i] = true
+		}
+		return m, nil
+	}
+	incomplete, err := rows("incomplete", c.Incomplete)
+	if err != nil {
+		return nil, err
+	}
+	gaveUp, err := rows("gave_up", c.GaveUp)
+	if err != nil {
+		return nil, err
+	}
+	byRow := func(name string, keys []string) ([]int, error) {
+		out := make([]int, 0, len(keys))
+		for _, k := range keys {
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= n {
+				return nil, fmt.Errorf("guids: %s names row %q of %d", name, k, n)
+			}
+			out = append(out, i)
+		}
+		return out, nil
+	}
+	l.GUIDs = make([]Entry, n)
+	for i := range n {
+		id, err := strconv.ParseInt(c.ID[i], 10, 64)
+		if err != nil || c.GUID[i] == "" || c.Event[i] < 0 || c.Event[i] >= len(c.Events) {
+			return nil, fmt.Errorf("guids: row %d is malformed", i)
+		}
+		at := j.Listed - c.At[i]
+		l.GUIDs[i] = Entry{
+			GUID: c.GUID[i], ID: id, At: fromUnix(at), Oldest: fromUnix(at - c.Oldest[i]), Attempts: c.Attempts[i],
+			Complete: !incomplete[i], GaveUp: gaveUp[i], Event: c.Events[c.Event[i]], Code: c.Code[i],
+		}
+	}
+	statusRows, err := byRow("status", slices.Collect(maps.Keys(c.Status)))
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range statusRows {
+		l.GUIDs[i].Status = c.Status[strconv.Itoa(i)]
+	}
+	sentRows, err := byRow("sent", slices.Collect(maps.Keys(c.Sent)))
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range sentRows {
+		l.GUIDs[i].Sent = fromUnix(j.Listed - c.Sent[strconv.Itoa(i)])
+	}
+	return l, nil
+}
+
+// ledgerV1 is version 1's stored form: a row of positional fields a GUID.
+type ledgerV1 struct {
+	Listed int64      `json:"listed"`
+	From   int64      `json:"from,omitempty"`
+	Gaps   []gapJSON  `json:"gaps,omitempty"`
+	Down   [][2]int64 `json:"down,omitempty"`
+	GUIDs  [][]any    `json:"g,omitempty"`
+	OK     []string   `json:"ok,omitempty"`
+}
+
+// parseV1 reads a ledger written by a binary of version 1's time, so an
+// upgrade keeps the GUIDs in play and the outage it recorded.
+func parseV1(s string) (*Ledger, error) {
+	var j ledgerV1
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	if err := d.Decode(&j); err != nil {
+		return nil, err
+	}
+	l := &Ledger{Listed: fromUnix(j.Listed), From: fromUnix(j.From), Settled: j.OK}
 	for _, g := range j.Gaps {
 		l.Gaps = append(l.Gaps, Gap{Cursor: g.Cursor, Below: g.Below, To: fromUnix(g.To)})
 	}
@@ -251,16 +442,16 @@ func ParseLedger(s string, cp time.Time) (*Ledger, error) {
 		l.Down = append(l.Down, Span{Since: fromUnix(s[0]), Until: fromUnix(s[1])})
 	}
 	for i, row := range j.GUIDs {
-		e, err := parseEntry(row)
+		e, err := parseEntryV1(row)
 		if err != nil {
-			return nil, fmt.Errorf("parse ledger: GUID %d: %w", i, err)
+			return nil, fmt.Errorf("GUID %d: %w", i, err)
 		}
 		l.GUIDs = append(l.GUIDs, e)
 	}
 	return l, nil
 }
 
-func parseEntry(row []any) (Entry, error) {
+func parseEntryV1(row []any) (Entry, error) {
 	if len(row) != 9 {
 		return Entry{}, fmt.Errorf("want 9 fields, got %d", len(row))
 	}

@@ -20,9 +20,9 @@ type State struct {
 	Checkpoint time.Time
 	// SavedAt is when the state was last written, as the store knows it
 	// (the variable's updated_at, the file's modification time); zero if
-	// unknown. A run saves after its last redelivery, so a run that starts
-	// soon after SavedAt waits for those redeliveries to show in the list.
-	// Not part of the stored value.
+	// unknown. A run saves after its last redelivery: when the ledger is
+	// lost, a GUID failed before SavedAt may have a redelivery GitHub has not
+	// listed yet. Not part of the stored value.
 	SavedAt time.Time
 	// Ledger is what the run left besides the checkpoint, stored beside it;
 	// nil when there is none, or none that belongs to this checkpoint.
@@ -32,6 +32,12 @@ type State struct {
 	// marked: the stored value says a ledger was stored with it.
 	marked bool
 }
+
+// LedgerLost reports whether the checkpoint was stored with a ledger that is
+// now missing, unreadable or another checkpoint's (a run died between the two
+// writes, or something else changed one of them): what the ledger said of
+// the previous run's redeliveries, and of GUIDs in play, is unknown.
+func (s State) LedgerLost() bool { return s.marked && s.Ledger == nil }
 
 // A checkpoint stored with a ledger beside it is written one millisecond
 // early, so that its value ends in 999: a run reads the ledger only then,

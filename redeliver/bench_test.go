@@ -39,7 +39,7 @@ func decodeTestPage(b *testing.B) []Delivery {
 func BenchmarkScan(b *testing.B) {
 	page := decodeTestPage(b)
 	b.ReportAllocs()
-	sc := newScanner(time.Time{})
+	sc := newScanner(time.Time{}, newHealth(nil))
 	for b.Loop() {
 		for i := range page {
 			sc.add(&page[i])
@@ -138,7 +138,7 @@ func scanPeak(t *testing.T, n, failed int) (sc *scanner, peak uint64) {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	base := ms.HeapAlloc
-	sc = newScanner(time.Time{})
+	sc = newScanner(time.Time{}, newHealth(nil))
 	pages := 0
 	synthPages(n, failed, func(page []Delivery) {
 		for i := range page {

@@ -14,7 +14,7 @@ import (
 // cancelled: what was redelivered must be recorded.
 func (p *pass) save(ctx context.Context) error {
 	st := p.next()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
 	if err := p.o.Store.Save(ctx, st); err != nil {
 		return fmt.Errorf("%w; the next run reads the same window again and finds this run's redeliveries there", err)
@@ -36,14 +36,13 @@ func (p *pass) save(ctx context.Context) error {
 func (p *pass) next() checkpoint.State {
 	res := p.res
 	l := &checkpoint.Ledger{Listed: p.listed, From: p.from}
-	gaps := p.gaps
-	if !p.caughtUp && p.w.ledger != nil {
-		// Left for a run that finds the receiver up.
-		gaps = append(slices.Clone(gaps), p.w.gaps...)
-		if f := p.w.ledger.From; !f.IsZero() && (l.From.IsZero() || f.Before(l.From)) {
+	// What earlier runs left unread and this run did not read is left for
+	// a run that finds the receiver up.
+	gaps := append(slices.Clone(p.gaps), p.unread...)
+	if !p.deferred.IsZero() {
+		if f := p.deferred.Add(Overlap); l.From.IsZero() || f.Before(l.From) {
 			l.From = f
 		}
-		l.Uncarried = p.w.ledger.Uncarried
 	}
 	for _, g := range gaps {
 		l.AddGap(g)
@@ -63,9 +62,8 @@ func (p *pass) next() checkpoint.State {
 	}
 	// Only an outage still going on matters to the next run: the attempts
 	// made during one that ended are counted (or not) already.
-	if n := len(p.spans); n > 0 && p.spans[n-1].Until.IsZero() {
-		l.Down = p.spans[n-1:]
-	}
+	l.Down = p.h.down()
+	l.Taken, l.LastOK = p.h.takenEvents(), p.h.lastOK
 	for _, f := range append(slices.Clone(res.Failures), p.sc.tombs...) {
 		// A given-up GUID stays while its attempts can be read again, so it
 		// is not taken for a new failure.
@@ -73,11 +71,20 @@ func (p *pass) next() checkpoint.State {
 		if !f.Outcome.Remaining() && !tomb {
 			continue
 		}
-		l.GUIDs = append(l.GUIDs, checkpoint.Entry{
+		e := checkpoint.Entry{
 			GUID: f.GUID, ID: f.Latest.ID, At: f.Latest.DeliveredAt, Oldest: f.Oldest,
-			Attempts: f.count(p.counts), Complete: f.Complete, GaveUp: f.Outcome == GaveUp,
+			Attempts: f.count(p.h.counts), Complete: f.Complete, GaveUp: f.Outcome == GaveUp,
 			Event: f.EventName(), Status: f.Latest.Status, Code: f.Latest.StatusCode,
-		})
+		}
+		switch {
+		case f.sentID != 0 && f.Latest.ID == f.sentID:
+			// Redelivered, its attempt not listed yet: not due for the
+			// next run until GitHub would have listed it.
+			e.Sent = f.sentGitHub
+		case f.pendingID != 0 && f.Latest.ID == f.pendingID:
+			e.Sent = f.pendingAt // an earlier run's, still not listed
+		}
+		l.GUIDs = append(l.GUIDs, e)
 	}
 	// Oldest first: what does not fit is the newest, which the next run
 	// finds again by reading a little further back.
@@ -100,6 +107,10 @@ func (p *pass) next() checkpoint.State {
 		hold(g.To)
 	}
 	hold(l.From)
+	// The since input may have started after where a run without it would
+	// have: the checkpoint stays at or before that point, so the next run
+	// reads what this one skipped.
+	hold(p.w.hold)
 	for changed := true; changed; {
 		changed = false
 		for _, f := range res.Failures {
@@ -109,18 +120,13 @@ func (p *pass) next() checkpoint.State {
 			}
 		}
 	}
-	if p.w.keepPrevious && p.w.prev.Checkpoint.Before(cp) {
-		cp = p.w.prev.Checkpoint
-	}
-	if p.w.keepPrevious {
-		// The since input read a window of its own: leave no ledger, so
-		// the next run reads from the checkpoint.
+	if !p.w.hold.IsZero() {
+		// Nor a ledger: it would say the skipped part was read.
 		l = nil
 	}
 	if l != nil {
 		res.Dropped = l.Fit(cp)
-		// Those dropped now are among res.Failures already.
-		res.InLedger, res.Uncarried = len(l.GUIDs), l.Uncarried-res.Dropped
+		res.InLedger, res.Behind = len(l.GUIDs), l.From
 		if res.Dropped > 0 {
 			p.warn(fmt.Sprintf("%s: %d GUIDs in play did not fit in the ledger (at most %d bytes); the first run that finds the receiver up reads back to %s for them", p.o.Target, res.Dropped, checkpoint.MaxLedgerSize, stamp(l.From)))
 		}

@@ -2,10 +2,12 @@
 // previous run left (the checkpoint and its ledger), list the deliveries made
 // since, group them by GUID, judge whether the receiver is up, redeliver each
 // GUID that has no successful attempt, read back what became of those
-// redeliveries, and leave for the next run exactly what is still in play.
+// redeliveries while pacing them, and leave for the next run exactly what is
+// still in play.
 //
 // The rules that decide where the next run starts, what an outcome means and
-// when the receiver counts as down live in this package and nowhere else.
+// what state the receiver is in live in this package and nowhere else: the
+// receiver's in receiver.go, as a type that does no I/O.
 package redeliver
 
 import (
@@ -27,18 +29,15 @@ import (
 const PageSize = 100
 
 const (
-	// checkEvery: while redelivering, the run reads the newest deliveries
-	// after this many redeliveries to notice a receiver that went down.
-	checkEvery = 100
-	// downAfter consecutive failed redeliveries, with no original delivery
-	// succeeding meanwhile, mean the receiver went down during the run.
-	downAfter = 10
-	// firstLook is when a run first looks for its redeliveries' new
-	// attempts; it looks again at Settle for those not listed yet.
-	firstLook = 10 * time.Second
-	// freshTraffic: an original delivery that succeeded this recently shows
-	// the receiver up without a probe.
-	freshTraffic = time.Hour
+	// listShare is the share of the time budget listing may use (two
+	// thirds): a window too large to read in one run leaves the rest of the
+	// budget for redelivering what was found, and the next run reads on.
+	listShareNum, listShareDen = 2, 3
+	// progressEvery: long work says how far it got at least this often, for
+	// a person watching the live log of a job or a terminal.
+	progressEvery = 10 * time.Second
+	// saveTimeout bounds saving, which runs even when the run is cancelled.
+	saveTimeout = 30 * time.Second
 )
 
 // Options configure a pass.
@@ -58,33 +57,18 @@ type Options struct {
 	MaxAttempts int
 	// Retention: older deliveries can no longer be redelivered.
 	Retention time.Duration
-	Filter    Filter
+	// ReceiverTimeout is how long GitHub waits for the receiver before it
+	// fails an attempt (10 s on github.com, 30 s on Enterprise Server): a
+	// redelivery's attempt is listed about that long after the request at
+	// worst. Zero: 10 s.
+	ReceiverTimeout time.Duration
+	Filter          Filter
 	// Since, if set, gives the window's start from GitHub's now (the since
 	// input) instead of the checkpoint.
 	Since func(now time.Time) time.Time
 	// Logf is told what happens, one line at a time; Warnf what a person
 	// should see (an annotation in a workflow).
 	Logf, Warnf func(format string, args ...any)
-}
-
-// ReceiverState is what a run concluded about the webhook's receiver.
-type ReceiverState string
-
-// Receiver states.
-const (
-	ReceiverUp      ReceiverState = "up"
-	ReceiverDown    ReceiverState = "down"
-	ReceiverUnknown ReceiverState = "unknown"
-)
-
-// Receiver is the run's judgement of the receiver, and how it was made.
-type Receiver struct {
-	State ReceiverState
-	// Since is when the receiver went down (State down): the oldest failed
-	// attempt of the current run of failures.
-	Since time.Time
-	// How says what the judgement rests on, for the log and summary.
-	How string
 }
 
 // Result is what a pass did.
@@ -96,7 +80,7 @@ type Result struct {
 	Since      time.Time // start of the newest part of the window
 	Until      time.Time // GitHub time when the listing began: the window's end
 	Pages      int       // list requests made, ReadBack included
-	ReadBack   int       // list requests made to read what became of redeliveries
+	ReadBack   int       // list requests made after the window was read: looks at the newest deliveries
 	Scanned    int       // deliveries read inside the window
 	Failures   []*Failure
 	Receiver   Receiver
@@ -111,11 +95,15 @@ type Result struct {
 	Redeliveries int
 	// Saved is the checkpoint written; zero if none was.
 	Saved time.Time
-	// InLedger counts the GUIDs the ledger carries to the next run and
-	// Dropped those of this run's that did not fit; Uncarried counts the
-	// GUIDs in play that earlier runs could not carry and this run did not
-	// read (the first run that finds the receiver up reads them).
-	InLedger, Dropped, Uncarried int
+	// InLedger counts the GUIDs the ledger carries to the next run, and
+	// Dropped those of this run's that did not fit (the next run that
+	// finds the receiver up reads back for them).
+	InLedger, Dropped int
+	// Behind, if set: GUIDs in play failed before it may not be in
+	// Failures, as the ledger could not carry them all and the run did not
+	// read back for them (not while the receiver is down); the next run
+	// that finds the receiver up reads back to it. They are not counted.
+	Behind time.Time
 	// Notes are warnings worth showing next to the numbers.
 	Notes []string
 }
@@ -131,13 +119,14 @@ func (r *Result) Count(o Outcome) int {
 	return n
 }
 
-// Waiting returns how many GUIDs wait for the receiver: while it is down,
-// every GUID still in play, those the ledger could not carry included.
+// Waiting returns how many of the run's GUIDs wait for the receiver: while
+// it is down, every one still in play. It counts only GUIDs in Failures, so
+// that outputs, headline and table agree.
 func (r *Result) Waiting() int {
 	if r.Receiver.State != ReceiverDown {
 		return 0
 	}
-	n := r.Uncarried
+	n := 0
 	for _, f := range r.Failures {
 		if f.Outcome.Remaining() {
 			n++
@@ -146,29 +135,42 @@ func (r *Result) Waiting() int {
 	return n
 }
 
-// pass is one run over one webhook.
+// pass is one run over one webhook. Its steps, in order: openWindow, listNew,
+// judgeStart, catchUp (unless the receiver is down), redeliver (probe, then
+// send, looking at the newest deliveries between redeliveries), finish (the
+// last outcomes) and save.
 type pass struct {
 	client *github.Client
 	o      Options
 	res    *Result
 	w      window
 	sc     *scanner
+	h      *health
 
-	// listed: every delivery before it (GitHub time), except the unread
-	// parts, has been read. The next run starts there.
-	listed       time.Time
-	gaps         []checkpoint.Gap
-	from         time.Time // the ledger's From for the next run
-	spans        []checkpoint.Span
-	created      bool // the checkpoint exists in the store
-	sent         []*Failure
-	lastPOST     time.Time // local time of the last redelivery request
-	news         section   // the newest part of the window
-	listDeadline time.Time // local time: listing stops
-	caughtUp     bool      // catchUp ran (or had nothing to do)
-	// sentSinceRead: a redelivery was sent after the last read of the
-	// newest deliveries down to the overlap.
-	sentSinceRead bool
+	// Reading. listed: every delivery before it (GitHub time), but for
+	// the unread parts, has been read; the next run starts there. covered:
+	// every delivery with a greater id than the window's first read has
+	// been read up to this id; a look reads on from it.
+	listed  time.Time
+	covered int64
+	// unread are earlier runs' unread parts, and deferred where the GUIDs
+	// that did not fit in the ledger start: read by catchUp once the
+	// receiver is not down, and then emptied.
+	unread       []checkpoint.Gap
+	deferred     time.Time
+	gaps         []checkpoint.Gap // parts this run leaves unread
+	from         time.Time        // the ledger's From for the next run
+	news         section          // the newest part of the window
+	listDeadline time.Time        // local time: listing stops
+	lastProgress time.Time        // local time of the last progress line
+
+	// Redelivering.
+	verdict   Receiver
+	sent      []*Failure // redelivered this run, in order
+	lastPOST  time.Time  // local time of the last redelivery request
+	sinceLook int        // redeliveries since the last look
+	began     time.Time  // local time of the first redelivery
+	planned   int        // redeliveries the run means to make, for progress
 }
 
 // Run performs one pass. It returns a Result even on error, saying what was
@@ -183,6 +185,9 @@ func Run(ctx context.Context, client *github.Client, o Options) (*Result, error)
 	if o.Warnf == nil {
 		o.Warnf = o.Logf
 	}
+	if o.ReceiverTimeout <= 0 {
+		o.ReceiverTimeout = defaultReceiverTimeout
+	}
 	p := &pass{client: client, o: o, res: &Result{Target: o.Target, Store: o.Store.String()}}
 	err := p.run(ctx)
 	return p.res, err
@@ -192,35 +197,35 @@ func (p *pass) run(ctx context.Context) error {
 	if err := p.openWindow(ctx); err != nil {
 		return err
 	}
-	p.created = p.w.found
-	p.sc = newScanner(p.w.from)
+	p.h = newHealth(p.w.ledger)
+	p.sc = newScanner(p.w.from, p.h)
 	p.sc.load(p.w.ledger)
-	if p.w.ledger != nil {
-		p.spans = slices.Clone(p.w.ledger.Down)
-	}
 
-	listErr := p.list(ctx)
+	listErr := p.listNew(ctx)
 	if p.res.Pages == 0 {
 		return listErr
 	}
 	p.res.Listed = true
+	p.judgeStart()
+	if listErr == nil && p.news.done && p.readsBack() {
+		listErr = p.catchUp(ctx)
+	}
+	listErr = p.listErr(ctx, listErr)
 	p.res.Scanned = p.sc.scanned
 	p.res.Failures = p.sc.failures()
-	p.logf("read %d deliveries in %d page(s); %d GUIDs without a successful attempt", p.sc.scanned, p.res.Pages, len(p.res.Failures))
+	p.logf("read %d deliveries in %s; %d GUIDs without a successful attempt", p.sc.scanned, plural(p.res.Pages, "page"), len(p.res.Failures))
 
 	var err error
 	if listErr == nil || p.res.Stopped != "" {
 		// A run stopped by its budget still redelivers what it found;
 		// one that GitHub failed does not.
-		err = p.redeliver(ctx)
+		err = p.redeliver(ctx, p.classify(p.res.Failures))
 	} else {
-		for _, f := range p.res.Failures {
-			f.Outcome = NotAttempted
-		}
+		markRest(p.res.Failures, NotAttempted)
 	}
-	if p.sentSinceRead {
-		p.verify(ctx)
-	}
+	p.finish(ctx)
+	p.res.Receiver = p.verdict
+	p.dropSettled()
 	if !p.o.DryRun {
 		if serr := p.save(ctx); serr != nil {
 			err = errors.Join(err, serr)
@@ -241,9 +246,13 @@ func (p *pass) note(msg string) {
 	p.res.Notes = append(p.res.Notes, msg)
 }
 
-// outOfTime reports whether the run's deadline has passed.
+// now is GitHub's time; local the runner's clock, which measures the budget.
+func (p *pass) now() time.Time   { return p.o.Server.Now() }
+func (p *pass) local() time.Time { return p.o.Server.Local().Now() }
+
+// outOfTime reports whether the deadline (local time) has passed.
 func (p *pass) outOfTime(deadline time.Time) bool {
-	return !deadline.IsZero() && !p.o.Server.Local().Now().Before(deadline)
+	return !deadline.IsZero() && !p.local().Before(deadline)
 }
 
 // budgetStop reports whether err is the run's budget running out (time, rate
@@ -267,23 +276,25 @@ var errBudget = errors.New("the time budget ran out; raise timeout, or run more 
 
 // section is one part of the list: from a cursor ("" for the newest
 // delivery) down to to, skipping ids below below (they belong to an unread
-// part that is read on its own) and, if upper is set, deliveries at or after
-// upper (read already).
+// part that is read on its own, or were read already) and, if upper is set,
+// deliveries at or after upper (read already).
 type section struct {
 	cursor     string
 	to, upper  time.Time
 	below      int64
 	pages      int
-	lastID     int64  // the oldest delivery read
-	lastCursor string // the cursor of the last page read
+	date       time.Time // GitHub's time when it served the first page
+	top        int64     // the newest delivery of the first page
+	lastID     int64     // the oldest delivery read
+	oldest     time.Time // the oldest delivered_at read
+	lastCursor string    // the cursor of the last page read
 	done       bool
-	maxPages   int // stop after this many pages; 0: no limit
 }
 
 // read lists a section page by page, newest first, feeding the scanner, until
 // a page reaches past its start or an id below its bound. It returns
 // errBudget when deadline passes.
-func (p *pass) read(ctx context.Context, s *section, deadline time.Time, top bool) error {
+func (p *pass) read(ctx context.Context, s *section, deadline time.Time) error {
 	for !s.done {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -297,11 +308,14 @@ func (p *pass) read(ctx context.Context, s *section, deadline time.Time, top boo
 			return fmt.Errorf("list deliveries of %s (page %d): %w", p.o.Target, p.res.Pages+1, p.o.Target.explain(err, "read"))
 		}
 		p.res.Pages++
-		if top && s.pages == 0 {
+		if s.pages == 0 {
 			if date.IsZero() {
-				date = p.o.Server.Now()
+				date = p.now()
 			}
-			p.listed = date
+			s.date = date
+			if len(page) > 0 {
+				s.top = page[0].ID
+			}
 			if p.sc.recentFrom.IsZero() {
 				// Remember the ids of what is read near the window's end
 				// (on GitHub's clock, whatever the runner's says), so
@@ -315,101 +329,130 @@ func (p *pass) read(ctx context.Context, s *section, deadline time.Time, top boo
 		for i := range page {
 			p.sc.add(&page[i])
 		}
-		if len(page) > 0 {
-			s.lastID = page[len(page)-1].ID
+		if n := len(page); n > 0 {
+			s.lastID = page[n-1].ID
+			s.oldest = page[n-1].DeliveredAt
 		}
 		// Stop on a page whose last (oldest) delivery is before the
 		// section, as GitHub's scripts do, rather than on the first such
 		// delivery: delivered_at follows the list order only roughly (a
 		// throttled delivery is listed by id, not by when it went out).
-		s.done = len(page) == 0 || next == "" || page[len(page)-1].DeliveredAt.Before(s.to) || page[len(page)-1].ID < s.below ||
-			(s.maxPages > 0 && s.pages >= s.maxPages)
+		s.done = len(page) == 0 || next == "" || page[len(page)-1].DeliveredAt.Before(s.to) || page[len(page)-1].ID < s.below
 		s.cursor = next
+		p.progress(s)
 	}
 	return nil
 }
 
-// list reads the window: first what is new since the previous run, then,
-// unless the receiver was down and nothing new shows it up, what earlier runs
-// left unread (see catchUp). Listing may use two thirds of the time budget;
-// the rest is for redelivering what it found. A part cut short is remembered
-// with its cursor, so the next run continues there.
-func (p *pass) list(ctx context.Context) error {
+// progress says how far a long read has got, at most every progressEvery.
+func (p *pass) progress(s *section) {
+	now := p.local()
+	if p.lastProgress.IsZero() {
+		p.lastProgress = now
+		return
+	}
+	if s.done || now.Sub(p.lastProgress) < progressEvery {
+		return
+	}
+	p.lastProgress = now
+	p.logf("reading %s: %s, %d deliveries in the window so far, back to %s", p.o.Target, plural(p.res.Pages, "page"), p.sc.scanned, stamp(s.oldest))
+}
+
+// listNew reads what is new since the previous run: from the newest delivery
+// down to the window's start, leaving the earlier runs' unread parts for
+// catchUp. Listing may use listShare of the time budget; a part cut short is
+// remembered with its cursor, so the next run continues there.
+func (p *pass) listNew(ctx context.Context) error {
 	p.listDeadline = p.o.Deadline
 	if !p.listDeadline.IsZero() {
-		now := p.o.Server.Local().Now()
-		p.listDeadline = now.Add(p.listDeadline.Sub(now) * 2 / 3)
+		now := p.local()
+		p.listDeadline = now.Add(p.listDeadline.Sub(now) * listShareNum / listShareDen)
 	}
 	if p.w.ledger == nil {
 		p.listed = p.w.prev.Checkpoint
 	} else {
 		p.listed = p.w.ledger.Listed
 	}
+	p.unread, p.deferred = p.w.gaps, p.w.deferred
 	var below int64
-	for _, g := range p.w.gaps {
+	for _, g := range p.unread {
 		below = max(below, g.Below)
 	}
 	p.news = section{to: p.w.from, below: below}
-	err := p.read(ctx, &p.news, p.listDeadline, true)
-	p.res.Until = p.listed
+	p.lastProgress = time.Time{}
+	err := p.read(ctx, &p.news, p.listDeadline)
 	if p.news.pages == 0 {
+		p.res.Until = p.listed
 		if err != nil {
 			p.budgetStop(ctx, err)
 		}
 		return err
 	}
+	p.listed, p.covered, p.res.Until = p.news.date, p.news.top, p.news.date
 	if !p.news.done {
 		p.gaps = append(p.gaps, checkpoint.Gap{Cursor: p.news.cursor, Below: p.news.lastID, To: p.news.to})
-	} else if _, down := p.w.ledger.DownSince(); !down || p.upByTraffic() {
-		err = p.catchUp(ctx)
 	}
-	return p.listErr(ctx, err)
+	return err
+}
+
+// judgeStart judges the receiver from what the listing read and what the
+// previous run knew. Unless it is found up, the failures newer than the
+// newest success may be an outage: they count towards max-attempts only
+// once it is found up.
+func (p *pass) judgeStart() {
+	p.verdict = p.h.judge(p.res.Until, p.sc.streakSince())
+	if p.verdict.State != ReceiverUp {
+		p.h.suspect(p.sc.streakSince())
+	}
+	p.logf("receiver %s: %s", p.verdict.State, p.verdict.How)
+}
+
+// readsBack reports whether the run should read what earlier runs left
+// unread now: not while the receiver is down (none of it could be
+// redelivered), nor while an outage the previous run found is not known to
+// be over.
+func (p *pass) readsBack() bool {
+	if len(p.unread) == 0 && p.deferred.IsZero() {
+		return false
+	}
+	_, wasDown := p.w.ledger.DownSince()
+	return p.verdict.State == ReceiverUp || (p.verdict.State == ReceiverUnknown && !wasDown)
 }
 
 // listErr turns a listing stopped by the budget into a note: the run goes on
 // with what it found.
 func (p *pass) listErr(ctx context.Context, err error) error {
-	p.res.Unread = len(p.gaps) + len(p.pendingGaps())
+	p.res.Unread = len(p.gaps) + len(p.unread)
 	if err != nil && p.budgetStop(ctx, err) {
-		p.warn(fmt.Sprintf("%s: read %d pages, then stopped (%s); %d parts of the list are left unread and the next run continues there, so nothing is skipped", p.o.Target, p.res.Pages, p.res.Stopped, p.res.Unread))
+		p.warn(fmt.Sprintf("%s: read %s, then stopped (%s); %d parts of the list are left unread and the next run continues there, so nothing is skipped", p.o.Target, plural(p.res.Pages, "page"), p.res.Stopped, p.res.Unread))
 		return nil
 	}
 	return err
 }
 
-// pendingGaps returns the earlier runs' unread parts not read yet.
-func (p *pass) pendingGaps() []checkpoint.Gap {
-	if p.caughtUp {
-		return nil
-	}
-	return p.w.gaps
-}
-
 // catchUp reads what earlier runs left for later: the GUIDs in play that did
 // not fit in the ledger (read back to the ledger's From, continuing the
 // newest part with its cursor) and the parts of the list a run cut short
-// (each from its cursor), oldest first. While the receiver is down none of it
-// can be redelivered, so a run reads it only once the receiver is up.
+// (each from its cursor), oldest first. It empties unread and deferred:
+// what it could not read goes to gaps, for the next run.
 func (p *pass) catchUp(ctx context.Context) error {
-	if p.caughtUp {
-		return nil
-	}
-	p.caughtUp = true
-	if deferred := p.w.deferred; !deferred.IsZero() && p.news.pages > 0 {
+	gaps, deferred := p.unread, p.deferred
+	p.unread, p.deferred = nil, time.Time{}
+	if !deferred.IsZero() && p.news.pages > 0 {
 		// Read the last page again, taking only what the newest part
 		// left out (before its start), then on down.
 		s := section{cursor: p.news.lastCursor, to: deferred, upper: p.news.to}
-		if err := p.read(ctx, &s, p.listDeadline, false); err != nil {
+		if err := p.read(ctx, &s, p.listDeadline); err != nil {
 			if s.pages == 0 {
 				p.from = deferred.Add(Overlap)
 			} else {
 				p.gaps = append(p.gaps, checkpoint.Gap{Cursor: s.cursor, Below: s.lastID, To: deferred})
 			}
-			p.gaps = append(p.gaps, p.w.gaps...)
+			p.gaps = append(p.gaps, gaps...)
 			return err
 		}
 	}
-	gaps := slices.Clone(p.w.gaps)
+	gaps = slices.Clone(gaps)
 	slices.SortFunc(gaps, func(a, b checkpoint.Gap) int { return a.To.Compare(b.To) }) // oldest first
 	var err error
 	for i, g := range gaps {
@@ -418,7 +461,7 @@ func (p *pass) catchUp(ctx context.Context) error {
 			break
 		}
 		s := section{cursor: g.Cursor, to: g.To}
-		err = p.read(ctx, &s, p.listDeadline, false)
+		err = p.read(ctx, &s, p.listDeadline)
 		var er *github.ErrorResponse
 		switch {
 		case s.done:
@@ -440,32 +483,23 @@ func (p *pass) catchUp(ctx context.Context) error {
 	return err
 }
 
-// upByTraffic reports whether the newest original delivery read succeeded,
-// recently: the receiver is up, no probe needed.
-func (p *pass) upByTraffic() bool {
-	live := p.sc.newestLive
-	return live.ID != 0 && live.OK() && !live.DeliveredAt.Before(p.res.Until.Add(-freshTraffic))
-}
-
-// readNewest reads the deliveries added since the run's last read: with
-// overlap, down to the window's end minus the overlap, so that what GitHub
-// listed late is read too, and what this run read before is skipped by id;
-// without, only the newest page, down to the newest delivery already read (a
-// quick look at how the latest redeliveries went).
-func (p *pass) readNewest(ctx context.Context, overlap bool) error {
-	s := section{below: p.sc.topID + 1, maxPages: 1}
-	if overlap {
-		s = section{to: p.res.Until.Add(-Overlap)}
-	}
-	prev, pages := p.listed, p.res.Pages
-	err := p.read(ctx, &s, time.Time{}, true)
+// look reads the deliveries added since the last read: from the newest down
+// to the newest already read, so the receiver's health sees this run's
+// redeliveries and the newest originals, and what became of each
+// redelivery is known while the next ones are paced. A look costs one list
+// request a page of new deliveries (usually one). Only a look that reads
+// down to what was read before moves where the next run starts.
+func (p *pass) look(ctx context.Context) error {
+	s := section{below: p.covered + 1}
+	pages := p.res.Pages
+	err := p.read(ctx, &s, time.Time{})
 	p.res.ReadBack += p.res.Pages - pages
-	if err != nil || !overlap {
-		// Only a read down to the overlap moves where the next run starts.
-		p.listed = prev
+	p.sinceLook = 0
+	if err == nil && s.pages > 0 {
+		p.listed = s.date
+		p.covered = max(p.covered, s.top)
 	}
-	if err == nil && overlap {
-		p.sentSinceRead = false
-	}
+	p.resolve()
+	p.verdict = p.h.judge(p.now(), p.sc.streakSince())
 	return err
 }

@@ -44,9 +44,16 @@ type Failure struct {
 	countedTo  int64       // attempts with an id up to this were counted by earlier runs
 	failedAt   []time.Time // failed attempts not counted by earlier runs
 	fromLedger bool
-	gaveUp     bool  // an earlier run gave up on it
-	sentID     int64 // the attempt this run redelivered; 0 if none
-	reported   bool  // in Result.Failures
+	gaveUp     bool      // an earlier run gave up on it
+	sentID     int64     // the attempt this run redelivered; 0 if none
+	sentAt     time.Time // local time of the request
+	sentGitHub time.Time // GitHub time of the request, for the ledger
+	reported   bool      // in Result.Failures
+	// pendingAt is when an earlier run redelivered attempt pendingID,
+	// whose new attempt was not listed when it saved: until one is, or
+	// Settle has passed, the GUID is not due.
+	pendingAt time.Time
+	pendingID int64
 }
 
 // FailedAttempts returns every failed attempt seen, whether or not it counts
@@ -114,17 +121,14 @@ type scanner struct {
 	seen       map[int64]struct{}
 	recentFrom time.Time
 
-	// What the deliveries say of the receiver.
-	upAt         map[int64]bool // 10-minute spans in which an original succeeded
-	newestLive   Delivery       // the newest original (not a redelivery) attempt
-	lastOK       time.Time      // the newest successful attempt
-	topID        int64          // the newest delivery read
-	runStartedOK bool           // a successful original arrived after markLive
-	liveMark     int64
+	topID int64 // the newest delivery read
+	// h is told of every attempt read: what the deliveries say of the
+	// receiver.
+	h *health
 }
 
-func newScanner(since time.Time) *scanner {
-	return &scanner{since: since, groups: make(map[string]*Failure)}
+func newScanner(since time.Time, h *health) *scanner {
+	return &scanner{since: since, groups: make(map[string]*Failure), h: h}
 }
 
 // load puts the GUIDs an earlier run left in play into the scan.
@@ -142,6 +146,9 @@ func (s *scanner) load(l *checkpoint.Ledger) {
 			Latest: Delivery{ID: e.ID, GUID: e.GUID, DeliveredAt: e.At, Status: e.Status, StatusCode: e.Code, Event: ev, Action: action},
 			Oldest: e.Oldest, Complete: e.Complete,
 			prior: e.Attempts, countedTo: e.ID, fromLedger: true, gaveUp: e.GaveUp,
+		}
+		if !e.Sent.IsZero() {
+			s.groups[e.GUID].pendingAt, s.groups[e.GUID].pendingID = e.Sent, e.ID
 		}
 	}
 }
@@ -163,23 +170,7 @@ func (s *scanner) add(d *Delivery) bool {
 	}
 	s.scanned++
 	s.topID = max(s.topID, d.ID)
-	if d.OK() && d.DeliveredAt.After(s.lastOK) {
-		s.lastOK = d.DeliveredAt
-	}
-	if !d.Redelivery {
-		if d.OK() {
-			if s.upAt == nil {
-				s.upAt = make(map[int64]bool)
-			}
-			s.upAt[d.DeliveredAt.Unix()/upSpan] = true
-		}
-		if d.ID > s.newestLive.ID {
-			s.newestLive = *d
-		}
-		if d.OK() && s.liveMark != 0 && d.ID > s.liveMark {
-			s.runStartedOK = true
-		}
-	}
+	s.h.observe(d)
 	g := s.groups[d.GUID]
 	if g == nil {
 		if !d.Redelivery && d.OK() {
@@ -194,27 +185,6 @@ func (s *scanner) add(d *Delivery) bool {
 	}
 	return true
 }
-
-// upSpan is the grain, in seconds, of what the scanner remembers of
-// successful originals.
-const upSpan = 600
-
-// upAround reports whether an original delivery read succeeded within about
-// an hour of t: evidence that the receiver was taking deliveries then, so a
-// failure of one event at t is the event's, not an outage's.
-func (s *scanner) upAround(t time.Time) bool {
-	k := t.Unix() / upSpan
-	for i := k - 6; i <= k+6; i++ {
-		if s.upAt[i] {
-			return true
-		}
-	}
-	return false
-}
-
-// markLive starts watching for a successful original newer than what has been
-// read: evidence that the receiver is up while the run redelivers.
-func (s *scanner) markLive() { s.liveMark, s.runStartedOK = s.topID, false }
 
 // failures returns the GUIDs without a successful attempt, oldest latest
 // attempt first: those are closest to leaving GitHub's retention, so a run cut
@@ -254,15 +224,16 @@ func sortFailures(fs []*Failure) {
 func (s *scanner) streakSince() time.Time {
 	var since time.Time
 	for _, g := range s.groups {
-		if g.ok {
+		if g.ok || s.h.refused(g.Latest.Event) {
+			// An event the receiver refuses fails whatever its state.
 			continue
 		}
 		for _, t := range g.failedAt {
-			if t.After(s.lastOK) && (since.IsZero() || t.Before(since)) {
+			if t.After(s.h.lastOK) && (since.IsZero() || t.Before(since)) {
 				since = t
 			}
 		}
-		if g.fromLedger && g.Latest.DeliveredAt.After(s.lastOK) && (since.IsZero() || g.Latest.DeliveredAt.Before(since)) {
+		if g.fromLedger && g.Latest.DeliveredAt.After(s.h.lastOK) && (since.IsZero() || g.Latest.DeliveredAt.Before(since)) {
 			since = g.Latest.DeliveredAt
 		}
 	}

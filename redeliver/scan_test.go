@@ -61,7 +61,7 @@ func TestScannerGroupsByGUID(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := newScanner(t0)
+			s := newScanner(t0, newHealth(nil))
 			for i := range tt.in {
 				s.add(&tt.in[i])
 			}
@@ -81,7 +81,7 @@ func TestScannerGroupsByGUID(t *testing.T) {
 
 func TestScannerForgetsSettledGUIDs(t *testing.T) {
 	t.Parallel()
-	s := newScanner(t0)
+	s := newScanner(t0, newHealth(nil))
 	// 10,000 successful originals and 1,000 failed-then-recovered GUIDs:
 	// nothing should be left in memory once their originals have passed.
 	id := int64(1 << 60)
@@ -103,7 +103,7 @@ func TestScannerForgetsSettledGUIDs(t *testing.T) {
 
 func TestScannerIgnoresDeliveriesBeforeWindow(t *testing.T) {
 	t.Parallel()
-	s := newScanner(t0.Add(2 * time.Minute))
+	s := newScanner(t0.Add(2*time.Minute), newHealth(nil))
 	in := []Delivery{d(3, "c", 3, false, "x"), d(2, "b", 2, false, "x"), d(1, "a", 1, false, "x")}
 	var kept []bool
 	for i := range in {
@@ -149,7 +149,8 @@ func TestCheckpoint(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := &pass{res: &Result{Until: until, Failures: tt.failures}, listed: until, o: Options{Logf: t.Logf, Warnf: t.Logf}}
-			p.w.from, p.sc = t0, newScanner(t0)
+			p.w.from, p.h = t0, newHealth(nil)
+			p.sc = newScanner(t0, p.h)
 			got := p.next().Checkpoint
 			if !got.Equal(tt.want) {
 				t.Errorf("checkpoint = %s, want %s", got, tt.want)

@@ -15,203 +15,347 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/internal/ghtransport"
 )
 
-// The receiver is judged from what GitHub lists:
-//   - up, when the newest original delivery (not a redelivery) read
-//     succeeded within the last hour of the window;
-//   - otherwise the run sends one probe: it redelivers the failure tried
-//     longest ago and reads what became of it (at firstLook, and at Settle
-//     if not listed by then). If the new attempt succeeded the receiver is
-//     up; if it failed, or was not listed in time, it is down since the
-//     oldest failure after the newest success, and nothing else is
-//     redelivered;
-//   - while redelivering, downAfter failed redeliveries in a row with no
-//     original succeeding meanwhile mean it went down during the run.
-//
-// A failed attempt counts towards max-attempts only when the receiver was
-// taking other deliveries then (see counts), so an outage of any length
-// inside GitHub's retention never makes the action give up, and max-attempts
-// keeps its meaning for an event that keeps failing while others succeed.
+// How a run spends its time while redelivering: on requests and GitHub's
+// pacing (redelivery-interval, one a second), not on fixed waits. It looks
+// at the newest deliveries in the pacing gaps, so it learns each
+// redelivery's outcome and the receiver's state as it goes, and waits only
+// for what it cannot learn otherwise: the outcome of a probe, and of the last
+// few redeliveries.
+const (
+	// lookQuiet: while the newest attempts show the receiver taking
+	// deliveries, the run looks after this many redeliveries. A receiver
+	// that goes down is then noticed within about lookQuiet redeliveries,
+	// plus those GitHub has not listed yet (see IntoDownBound).
+	lookQuiet = 16
+	// lookWary: while some of the newest attempts fail, or the receiver's
+	// state is not known, the run looks after this many.
+	lookWary = 4
+	// defaultReceiverTimeout is how long github.com waits for a receiver
+	// before it fails the attempt.
+	defaultReceiverTimeout = 10 * time.Second
+	// listLag is how long after the receiver answers GitHub may take to
+	// list the attempt.
+	listLag = 5 * time.Second
+	// firstLook is how soon after a request the run first looks for its
+	// outcome; each look after waits twice as long, up to a limit.
+	firstLook = time.Second
+)
 
-// redeliver decides each failure's outcome, oldest first, judges the receiver
-// and sends the redeliveries. Only an error that makes every further request
-// pointless (credentials, permissions, the checkpoint store) is returned; a
-// refused or unknown redelivery is an outcome of its GUID.
-func (p *pass) redeliver(ctx context.Context) error {
-	o, res := p.o, p.res
-	until := res.Until
-	live := p.sc.newestLive
-	upByTraffic := p.upByTraffic()
-	openSince, wasDown := p.w.ledger.DownSince()
-	open := -1 // index in p.spans of the span of the current outage, if any
-	if wasDown {
-		open = len(p.spans) - 1
-	}
-	switch {
-	case upByTraffic && wasDown:
-		p.spans[open].Until = until
-		open = -1
-	case !upByTraffic && !wasDown:
-		// The failures since the newest success may be an outage: do not
-		// count them until the receiver is known to be up.
-		if since := p.sc.streakSince(); !since.IsZero() {
-			p.spans = append(p.spans, checkpoint.Span{Since: since})
-			open = len(p.spans) - 1
-		}
-	}
+// IntoDownBound is how many redeliveries at most a run sends into a receiver
+// that goes down during it before it notices, at one redelivery a second:
+// until the next look (lookQuiet), plus what GitHub has not listed by then
+// (listLag), plus one look at the wary pace if the first saw too few
+// failures yet. The README's figure comes from here.
+func IntoDownBound() int { return lookQuiet + int(listLag/time.Second) + lookWary }
 
-	todo := p.classify(res.Failures)
+// LooksFor is how many looks at the newest deliveries a run that redelivers
+// n GUIDs to a receiver taking them makes at most: one every lookQuiet
+// redeliveries (the last one after the last redelivery), and one at the wary
+// pace while the receiver's state is first learnt. Each look is one list
+// request while fewer than a page of deliveries arrive between looks. The
+// README's cost of watching the receiver comes from here.
+func LooksFor(n int) int {
+	if n == 0 {
+		return 0
+	}
+	return (n+lookQuiet-1)/lookQuiet + 1
+}
 
-	res.Receiver = Receiver{State: ReceiverUnknown, How: "no original delivery succeeded in the last hour of the window, and nothing needed a probe"}
-	switch {
-	case upByTraffic:
-		res.Receiver = Receiver{State: ReceiverUp, How: fmt.Sprintf("an original delivery at %s succeeded", stamp(live.DeliveredAt))}
-	case wasDown && len(todo) == 0:
-		res.Receiver = Receiver{State: ReceiverDown, Since: openSince, How: "down at the previous run; nothing to probe with"}
-	case open >= 0 && len(todo) == 0:
-		// Not confirmed: forget the provisional span.
-		p.spans = p.spans[:open]
-	}
-	if len(todo) == 0 {
-		return nil
-	}
+// outcomeWait is how long after a redelivery the run waits, at most, for
+// its attempt to be listed: the receiver's time plus GitHub's listing.
+func (p *pass) outcomeWait() time.Duration { return p.o.ReceiverTimeout + listLag }
 
-	if !upByTraffic {
-		var err error
-		if todo, err = p.probe(ctx, todo, open); err != nil || res.Receiver.State != ReceiverUp {
-			return err
-		}
-	}
-	if !p.caughtUp {
-		// The receiver is back: read what waited for it, and add what is
-		// found there to the run's work, oldest first.
-		if err := p.listErr(ctx, p.catchUp(ctx)); err != nil {
-			markRest(todo, NotAttempted)
-			return err
-		}
-		found := p.collect()
-		res.Failures = append(res.Failures, found...)
-		todo = append(todo, p.classify(found)...)
-		sortFailures(todo)
-		sortFailures(res.Failures)
-	}
-
-	p.sc.markLive()
-	for i, f := range todo {
+// classify decides what becomes of each failure short of redelivering it,
+// and returns those to redeliver, in order.
+func (p *pass) classify(fs []*Failure) []*Failure {
+	o := p.o
+	var todo []*Failure
+	now := p.now()
+	for _, f := range fs {
+		f.Attempts = f.count(p.h.counts)
 		switch {
-		case res.Stopped != "":
-		case ctx.Err() != nil:
-			res.Stopped = "the run was cancelled"
-		case o.MaxRedeliveries > 0 && res.Redeliveries >= o.MaxRedeliveries:
-			res.Stopped = fmt.Sprintf("max-redeliveries (%d) reached", o.MaxRedeliveries)
-		case p.outOfTime(o.Deadline):
-			res.Stopped = "the time budget ran out"
-		}
-		if res.Stopped != "" {
-			f.Outcome = NotAttempted
-			continue
-		}
-		if err := p.send(ctx, f); err != nil {
-			markRest(todo[i+1:], NotAttempted)
-			return err
-		}
-		if len(p.sent)%checkEvery == 0 && len(p.sent) > 0 {
-			if err := p.readNewest(ctx, false); err != nil {
-				p.logf("could not read the newest deliveries to check on the receiver: %v", err)
-				continue
-			}
-			p.resolve()
-			if since, down := p.wentDown(); down {
-				p.spans = append(p.spans, checkpoint.Span{Since: since})
-				res.Receiver = Receiver{State: ReceiverDown, Since: since, How: fmt.Sprintf("%d redeliveries in a row failed and no original delivery succeeded meanwhile", downAfter)}
-				p.logf("the receiver went down during the run (failing since %s)", stamp(since))
-				markRest(todo[i+1:], Waiting)
-				return nil
+		case p.gaveUp(f):
+		case o.Retention > 0 && now.Sub(f.Latest.DeliveredAt) > o.Retention:
+			f.Outcome, f.Detail = Expired, "older than GitHub keeps deliveries"
+		default:
+			if why := o.Filter.skip(f); why != "" {
+				f.Outcome, f.Detail = Skipped, why
+			} else if o.DryRun {
+				f.Outcome = WouldRedeliver
+			} else {
+				todo = append(todo, f)
 			}
 		}
+	}
+	// With its ledger lost the run cannot know which GUIDs the previous run
+	// redelivered: if that run saved less than Settle ago, any GUID whose
+	// newest attempt predates the save waits until GitHub would have listed
+	// a redelivery made then (pendingAt). Without this, a run seconds later
+	// could redeliver a GUID whose redelivery is about to succeed.
+	if saved := p.w.prev.SavedAt; p.w.prev.LedgerLost() && !saved.IsZero() && now.Before(saved.Add(Settle)) {
+		for _, f := range todo {
+			if f.pendingAt.IsZero() && f.Latest.DeliveredAt.Before(saved) {
+				f.pendingAt, f.pendingID = saved, f.Latest.ID
+			}
+		}
+	}
+	return todo
+}
+
+// gaveUp decides, with what the run knows now, whether f has reached
+// max-attempts, and if so marks it given up.
+func (p *pass) gaveUp(f *Failure) bool {
+	f.Attempts = f.count(p.h.counts)
+	if p.o.MaxAttempts <= 0 || f.Attempts < p.o.MaxAttempts {
+		return false
+	}
+	f.Outcome, f.Detail = GaveUp, fmt.Sprintf("%d failed attempts while the receiver was up (max-attempts %d)", f.Attempts, p.o.MaxAttempts)
+	return true
+}
+
+// queue hands out the failures to redeliver, oldest first, holding back
+// those not due yet: an earlier run redelivered them moments ago and GitHub
+// has not listed the new attempt yet.
+type queue struct{ todo, later []*Failure }
+
+func (q *queue) next(now time.Time) *Failure {
+	if i := slices.IndexFunc(q.later, func(f *Failure) bool { return f.due(now) }); i >= 0 {
+		f := q.later[i]
+		q.later = slices.Delete(q.later, i, i+1)
+		return f
+	}
+	for len(q.todo) > 0 {
+		f := q.todo[0]
+		q.todo = q.todo[1:]
+		if f.due(now) {
+			return f
+		}
+		q.later = append(q.later, f)
 	}
 	return nil
 }
 
-// probe redelivers the failure tried longest ago and reads what became of
-// it: the receiver's state decides whether the rest is redelivered. open is
-// the index of the span of the presumed outage in p.spans, or -1. It returns
-// the failures left to redeliver.
-func (p *pass) probe(ctx context.Context, todo []*Failure, open int) ([]*Failure, error) {
-	res := p.res
-	var probe *Failure
-	for len(todo) > 0 && probe == nil {
-		f := todo[0]
-		todo = todo[1:]
-		if err := p.send(ctx, f); err != nil {
-			markRest(todo, NotAttempted)
-			return nil, err
-		}
-		switch {
-		case res.Stopped != "":
-			markRest(todo, NotAttempted)
-			return nil, nil
-		case f.sentID != 0:
-			probe = f
-		}
-	}
-	if probe == nil {
-		return nil, nil
-	}
-	down := func(how string) {
-		since := p.spans[open].Since
-		res.Receiver = Receiver{State: ReceiverDown, Since: since, How: how}
-		markRest(todo, Waiting)
-		p.logf("receiver down since %s: %s", stamp(since), how)
-	}
-	provisional := open < 0
-	if provisional {
-		// Not up by traffic, yet no failure is newer than the newest
-		// success: the outage, if it is one, began after that success.
-		since := p.sc.lastOK
-		if since.IsZero() {
-			since = p.o.Server.Now()
-		}
-		p.spans = append(p.spans, checkpoint.Span{Since: since})
-		open = len(p.spans) - 1
-	}
-	if err := p.await(ctx); err != nil {
-		res.Receiver = Receiver{State: ReceiverUnknown, How: fmt.Sprintf("the probe's outcome could not be read (%v)", err)}
-		markRest(todo, NotAttempted)
-		return nil, nil
-	}
-	switch probe.Outcome {
-	case Delivered:
-		if provisional {
-			p.spans = p.spans[:open]
-		} else {
-			p.spans[open].Until = p.o.Server.Now()
-		}
-		res.Receiver = Receiver{State: ReceiverUp, How: fmt.Sprintf("a probe redelivery of %s succeeded", probe.GUID)}
-		p.logf("receiver up: %s", res.Receiver.How)
-		return todo, nil
-	case FailedAgain:
-		down(fmt.Sprintf("the newest deliveries failed, and a probe redelivery of %s failed too (%s)", probe.GUID, probe.Latest.Status))
-	case Unknown:
-		if provisional {
-			p.spans = p.spans[:open]
-		}
-		res.Receiver = Receiver{State: ReceiverUnknown, How: fmt.Sprintf("the probe redelivery of %s got no clear answer (%s) and no new attempt appeared", probe.GUID, probe.Detail)}
-		markRest(todo, NotAttempted)
-	default:
-		down(fmt.Sprintf("the newest deliveries failed, and GitHub had not listed a probe redelivery of %s %s after it was sent", probe.GUID, Settle))
-	}
-	return nil, nil
+func (q *queue) add(fs []*Failure) {
+	q.todo = append(q.todo, fs...)
+	sortFailures(q.todo)
 }
 
-// await reads the newest deliveries until every redelivery sent has a new
-// attempt listed, or Settle has passed since the last one: first after
-// firstLook (GitHub gives a receiver 10 seconds on github.com, so most
-// attempts are listed by then), then at Settle. It fails if waiting would
-// pass the deadline or the read fails.
-func (p *pass) await(ctx context.Context) error {
+func (q *queue) len() int { return len(q.todo) + len(q.later) }
+
+// rest returns every failure not handed out yet.
+func (q *queue) rest() []*Failure { return append(slices.Clone(q.todo), q.later...) }
+
+// due reports whether f may be redelivered at now (GitHub time): not while
+// an earlier run's redelivery of it may still be on its way into the list.
+func (f *Failure) due(now time.Time) bool {
+	return f.pendingAt.IsZero() || f.Latest.ID > f.pendingID || !now.Before(f.pendingAt.Add(Settle))
+}
+
+// redeliver sends todo, oldest first: after probing the receiver if its
+// state is not known, then one after another at GitHub's pace, looking at
+// the newest deliveries between them; it stops when the receiver is found
+// down. Only an error that makes every further request pointless
+// (credentials, permissions, the checkpoint store) is returned; a refused
+// or unknown redelivery is an outcome of its GUID.
+func (p *pass) redeliver(ctx context.Context, todo []*Failure) error {
+	if len(todo) == 0 {
+		return nil
+	}
+	if !p.w.found {
+		// The first run creates the checkpoint before its first
+		// redelivery: a token that cannot write it then fails before
+		// anything has changed.
+		if err := p.o.Store.Save(ctx, checkpoint.State{Checkpoint: p.w.earliest().Add(Overlap)}); err != nil {
+			markRest(todo, NotAttempted)
+			p.res.Stopped = "the checkpoint could not be written"
+			return err
+		}
+	}
+	q := &queue{todo: todo}
+	p.planned = len(todo)
+	if p.verdict.State != ReceiverUp {
+		// Down by what was read is tried once, as a breaker's open state
+		// is: the receiver may have come back since the newest attempt.
+		if err := p.probe(ctx, q); err != nil {
+			markRest(q.rest(), NotAttempted)
+			return err
+		}
+	}
+	return p.sendAll(ctx, q)
+}
+
+// probe redelivers the failures the receiver's health picks as probes and
+// waits for their outcomes, looking at the newest deliveries, until the
+// receiver's state is known or GitHub would surely have listed them. A
+// receiver still of unknown state after that (its probes were events it
+// refuses, or there was nothing to probe with) is redelivered to as if up,
+// watched closely; one whose probes GitHub did not list is left alone.
+func (p *pass) probe(ctx context.Context, q *queue) error {
+	now := p.now()
+	due := slices.DeleteFunc(slices.Clone(q.todo), func(f *Failure) bool { return !f.due(now) })
+	probes := p.h.probes(due, p.h.trials())
+	if len(probes) == 0 {
+		if len(due) > 0 {
+			p.logf("receiver %s, and every GUID to redeliver failed while others succeeded, so none is fit to probe it with: redelivering them, looking every %d", p.verdict.State, lookWary)
+		}
+		return nil
+	}
+	q.todo = slices.DeleteFunc(q.todo, func(f *Failure) bool { return slices.Contains(probes, f) })
+	var sent []*Failure
+	for _, f := range probes {
+		if p.stopped(ctx) {
+			q.add(probes[len(sent):])
+			return nil
+		}
+		if err := p.send(ctx, f); err != nil {
+			return err
+		}
+		if f.sentID != 0 {
+			sent = append(sent, f)
+		}
+	}
+	if len(sent) == 0 {
+		return nil
+	}
+	p.logf("probing the receiver with %s: waiting for the outcome", guidList(sent))
+	// Until every probe is listed, or one success shows the receiver up.
+	up := func() bool { return p.verdict.State == ReceiverUp }
+	if err := p.await(ctx, p.lastPOST, p.outcomeWait(), up); err != nil && !errors.Is(err, errBudget) {
+		p.logf("could not read the probes' outcome: %v", err)
+	}
+	switch {
+	case p.verdict.State == ReceiverDown:
+		p.logf("receiver down since %s: %s", stamp(p.verdict.Since), p.verdict.How)
+	case p.verdict.State == ReceiverUp:
+		p.logf("receiver up: %s", p.verdict.How)
+		p.catchUpNow(ctx, q)
+	case slices.ContainsFunc(sent, func(f *Failure) bool { return f.Latest.ID <= f.sentID }):
+		p.verdict.How = fmt.Sprintf("GitHub did not list the probe redeliveries of %s within %s", guidList(sent), p.outcomeWait())
+		markRest(q.rest(), NotAttempted)
+		q.todo, q.later = nil, nil
+		p.logf("receiver %s: %s; the rest is left for the next run", p.verdict.State, p.verdict.How)
+	default:
+		p.logf("receiver still %s (%s): redelivering the rest, looking every %d", p.verdict.State, p.verdict.How, lookWary)
+	}
+	return nil
+}
+
+// catchUpNow reads what earlier runs left unread, now that the receiver is
+// up, and adds the failures found there to q.
+func (p *pass) catchUpNow(ctx context.Context, q *queue) {
+	if len(p.unread) == 0 && p.deferred.IsZero() {
+		return
+	}
+	if err := p.listErr(ctx, p.catchUp(ctx)); err != nil {
+		p.logf("could not read what earlier runs left unread: %v", err)
+	}
+	found := p.collect()
+	p.res.Failures = append(p.res.Failures, found...)
+	sortFailures(p.res.Failures)
+	more := p.classify(found)
+	p.planned += len(more)
+	q.add(more)
+}
+
+// stopped reports whether the run must start no more redeliveries, and
+// records why.
+func (p *pass) stopped(ctx context.Context) bool {
+	res, o := p.res, p.o
+	switch {
+	case res.Stopped != "":
+	case ctx.Err() != nil:
+		res.Stopped = "the run was cancelled"
+	case o.MaxRedeliveries > 0 && res.Redeliveries >= o.MaxRedeliveries:
+		res.Stopped = fmt.Sprintf("max-redeliveries (%d) reached", o.MaxRedeliveries)
+	case p.outOfTime(o.Deadline):
+		res.Stopped = "the time budget ran out"
+	}
+	return res.Stopped != ""
+}
+
+// sendAll redelivers what q holds, one after another, looking at the newest
+// deliveries every lookQuiet redeliveries (lookWary while some fail), and
+// stops when the receiver is found down.
+func (p *pass) sendAll(ctx context.Context, q *queue) error {
+	for {
+		if p.verdict.State == ReceiverDown {
+			p.logf("the receiver went down during the run (since %s: %s); the rest waits for it", stamp(p.verdict.Since), p.verdict.How)
+			markRest(q.rest(), Waiting)
+			return nil
+		}
+		if p.stopped(ctx) {
+			markRest(q.rest(), NotAttempted)
+			return nil
+		}
+		f := q.next(p.now())
+		if f == nil {
+			break
+		}
+		switch {
+		case f.ok:
+			continue // an attempt succeeded meanwhile: nothing to do
+		case p.gaveUp(f):
+			continue
+		}
+		if err := p.send(ctx, f); err != nil {
+			markRest(q.rest(), NotAttempted)
+			return err
+		}
+		p.sinceLook++
+		every := lookQuiet
+		if p.verdict.wary {
+			every = lookWary
+		}
+		if p.sinceLook >= every && q.len() > 0 {
+			if err := p.look(ctx); err != nil {
+				p.logf("could not read the newest deliveries to check on the receiver: %v", err)
+				if p.budgetStop(ctx, err) {
+					continue
+				}
+			}
+			if p.verdict.State == ReceiverUp {
+				p.catchUpNow(ctx, q)
+			}
+		}
+	}
+	for _, f := range q.later {
+		f.Outcome, f.Detail = NotAttempted, fmt.Sprintf("redelivered at %s by the previous run, whose attempt GitHub had not listed yet", stamp(f.pendingAt))
+	}
+	return nil
+}
+
+// sentLine is the log line of a redelivery: what, and how far the run has
+// got (n of N), with the time left at the pace so far.
+func (p *pass) sentLine(f *Failure) string {
+	n, total := len(p.sent), max(p.planned, len(p.sent))
+	line := fmt.Sprintf("redelivered %s (%s, delivery %d, failed attempts: %d) [%d of %d", f.GUID, f.EventName(), f.Latest.ID, f.Attempts, n, total)
+	if n >= 2 && total > n {
+		each := p.lastPOST.Sub(p.began) / time.Duration(n-1)
+		line += fmt.Sprintf(", about %s left", (each * time.Duration(total-n)).Round(time.Second))
+	}
+	return line + "]"
+}
+
+// await looks at the newest deliveries until every redelivery sent has its
+// new attempt listed, or done says the run knows enough, or limit has passed
+// since from (local time): at firstLook after from, then at twice the
+// interval each time. GitHub usually lists an attempt within a second or two
+// of the request; a receiver that times out takes ReceiverTimeout. It
+// returns errBudget if waiting would pass the deadline.
+func (p *pass) await(ctx context.Context, from time.Time, limit time.Duration, done func() bool) error {
 	clk := p.o.Server.Local()
-	for _, after := range []time.Duration{firstLook, Settle} {
-		if wait := p.lastPOST.Add(after).Sub(clk.Now()); wait > 0 {
+	// Offsets that passed while the run was busy are not looked at one by
+	// one: the first look is at the first offset still ahead (or at once,
+	// if the limit has passed).
+	off := firstLook
+	for elapsed := clk.Now().Sub(from); off < elapsed && off < limit; {
+		off = min(2*off+firstLook, limit)
+	}
+	for ; ; off = min(2*off+firstLook, limit) {
+		if !p.unresolved() || (done != nil && done()) {
+			return nil
+		}
+		if wait := from.Add(off).Sub(clk.Now()); wait > 0 {
 			if !p.o.Deadline.IsZero() && clk.Now().Add(wait).After(p.o.Deadline) {
 				return errBudget
 			}
@@ -219,41 +363,95 @@ func (p *pass) await(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := p.readNewest(ctx, true); err != nil {
+		if err := p.look(ctx); err != nil {
 			return err
 		}
-		p.resolve()
-		if !slices.ContainsFunc(p.sent, func(f *Failure) bool { return f.Latest.ID <= f.sentID }) {
+		if off >= limit {
 			return nil
 		}
 	}
-	return nil
+}
+
+// unresolved reports whether a redelivery of the run has no new attempt
+// listed yet.
+func (p *pass) unresolved() bool {
+	return slices.ContainsFunc(p.sent, func(f *Failure) bool { return f.Latest.ID <= f.sentID })
+}
+
+// finish reads what became of the run's last redeliveries: a short wait,
+// since the looks while pacing read the others. A request that got no clear
+// answer (a 5xx, a timeout) and whose new attempt is not listed costs one
+// settle time, once, to learn whether GitHub performed it; if not, it is sent
+// once more and read again. The run finishes what it starts.
+func (p *pass) finish(ctx context.Context) {
+	if len(p.sent) == 0 {
+		return
+	}
+	// GitHub performed the accepted ones: wait for those; whether it
+	// performed the unanswered ones is learnt below.
+	accepted := func() bool {
+		return !slices.ContainsFunc(p.sent, func(f *Failure) bool { return f.Outcome == NotSeen && f.Latest.ID <= f.sentID })
+	}
+	if err := p.await(ctx, p.lastPOST, p.outcomeWait(), accepted); err != nil {
+		p.logf("could not read the outcome of the last redeliveries (%v); the next run does", err)
+		return
+	}
+	if p.res.Stopped != "" {
+		return
+	}
+	unanswered := func() []*Failure {
+		var out []*Failure
+		for _, f := range p.sent {
+			if f.Outcome == Unknown && f.Latest.ID == f.sentID {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	unknown := unanswered()
+	if len(unknown) == 0 {
+		return
+	}
+	from := slices.MaxFunc(unknown, func(a, b *Failure) int { return a.sentAt.Compare(b.sentAt) }).sentAt
+	p.logf("%s got no clear answer and no new attempt is listed: looking until %s after the request", plural(len(unknown), "redelivery request"), Settle)
+	if err := p.await(ctx, from, Settle, func() bool { return len(unanswered()) == 0 }); err != nil {
+		p.logf("could not read the outcome of the redeliveries (%v); the next run does", err)
+		return
+	}
+	var again int
+	for _, f := range unanswered() {
+		if p.stopped(ctx) {
+			break
+		}
+		p.logf("no new attempt of %s appeared %s after its redelivery: sending it once more", f.GUID, Settle)
+		if err := p.send(ctx, f); err != nil || p.res.Stopped != "" {
+			break
+		}
+		again++
+	}
+	if again > 0 {
+		if err := p.await(ctx, p.lastPOST, p.outcomeWait(), nil); err != nil {
+			p.logf("could not read the outcome of the redeliveries (%v); the next run does", err)
+		}
+	}
 }
 
 // send asks GitHub to redeliver f's newest attempt and records the answer.
 func (p *pass) send(ctx context.Context, f *Failure) error {
 	res := p.res
-	if !p.created {
-		// The first run creates the checkpoint before its first
-		// redelivery: a token that cannot write it then fails before
-		// anything has changed.
-		if err := p.o.Store.Save(ctx, checkpoint.State{Checkpoint: p.w.from.Add(Overlap)}); err != nil {
-			f.Outcome = NotAttempted
-			res.Stopped = "the checkpoint could not be written"
-			return err
-		}
-		p.created = true
-	}
 	res.Redeliveries++
-	p.sentSinceRead = true
 	resp, err := p.o.Target.redeliver(ctx, p.client, f.Latest.ID)
-	p.lastPOST = p.o.Server.Local().Now()
+	p.lastPOST = p.local()
+	if p.began.IsZero() {
+		p.began = p.lastPOST
+	}
+	f.sentAt = p.lastPOST
 	if err == nil {
 		if f.sentID == 0 {
 			p.sent = append(p.sent, f)
 		}
-		f.sentID, f.Outcome, f.Detail = f.Latest.ID, NotSeen, ""
-		p.logf("redelivered %s (%s, delivery %d, failed attempts: %d)", f.GUID, f.EventName(), f.Latest.ID, f.Attempts)
+		f.sentID, f.sentGitHub, f.Outcome, f.Detail = f.Latest.ID, p.now(), NotSeen, ""
+		p.logf("%s", p.sentLine(f))
 		return nil
 	}
 	var limit *ghtransport.LimitError
@@ -290,7 +488,7 @@ func (p *pass) unknown(f *Failure, detail string) {
 	if f.sentID == 0 {
 		p.sent = append(p.sent, f)
 	}
-	f.sentID, f.Outcome, f.Detail = f.Latest.ID, Unknown, detail
+	f.sentID, f.sentGitHub, f.Outcome, f.Detail = f.Latest.ID, p.now(), Unknown, detail
 }
 
 // resolve reads the outcome of each redelivery whose new attempt is listed:
@@ -326,90 +524,12 @@ func (p *pass) collect() []*Failure {
 	return out
 }
 
-// counts reports whether a failed attempt made at t counts towards
-// max-attempts: only if the receiver was taking other deliveries then (an
-// original succeeded within about an hour) and it was not known to be down.
-// So an outage never uses up attempts, with or without the ledger's record
-// of it, and max-attempts keeps its meaning for an event that keeps failing
-// while others succeed.
-func (p *pass) counts(t time.Time) bool {
-	return p.sc.upAround(t) && !slices.ContainsFunc(p.spans, func(s checkpoint.Span) bool { return s.Contains(t) })
-}
-
-// classify decides what becomes of each failure short of redelivering it,
-// and returns those to redeliver, in order.
-func (p *pass) classify(fs []*Failure) []*Failure {
-	o := p.o
-	var todo []*Failure
-	now := o.Server.Now()
-	for _, f := range fs {
-		f.Attempts = f.count(p.counts)
-		switch {
-		case o.MaxAttempts > 0 && f.Attempts >= o.MaxAttempts:
-			f.Outcome, f.Detail = GaveUp, fmt.Sprintf("%d failed attempts while the receiver was up (max-attempts %d)", f.Attempts, o.MaxAttempts)
-		case o.Retention > 0 && now.Sub(f.Latest.DeliveredAt) > o.Retention:
-			f.Outcome, f.Detail = Expired, "older than GitHub keeps deliveries"
-		default:
-			if why := o.Filter.skip(f); why != "" {
-				f.Outcome, f.Detail = Skipped, why
-			} else if o.DryRun {
-				f.Outcome = WouldRedeliver
-			} else {
-				todo = append(todo, f)
-			}
-		}
-	}
-	return todo
-}
-
-// wentDown reports whether the newest outcomes of this run's redeliveries
-// say the receiver went down, and since when.
-func (p *pass) wentDown() (time.Time, bool) {
-	if p.sc.runStartedOK {
-		return time.Time{}, false
-	}
-	n := 0
-	var since time.Time
-	for i := len(p.sent) - 1; i >= 0; i-- {
-		switch f := p.sent[i]; f.Outcome {
-		case FailedAgain:
-			n++
-			if since.IsZero() || f.Latest.DeliveredAt.Before(since) {
-				since = f.Latest.DeliveredAt
-			}
-		case Delivered:
-			return since, n >= downAfter
-		}
-	}
-	return since, n >= downAfter
-}
-
-// verify waits for the run's redeliveries to be listed and reads what became
-// of them: the run finishes what it starts. A redelivery whose request got no
-// clear answer and whose new attempt did not appear is sent once more, then
-// read again.
-func (p *pass) verify(ctx context.Context) {
-	for round := 0; round < 2 && p.sentSinceRead; round++ {
-		if err := p.await(ctx); err != nil {
-			p.logf("could not read the outcome of the redeliveries (%v); the next run does", err)
-			return
-		}
-		if round > 0 || p.res.Stopped != "" {
-			return
-		}
-		for _, f := range p.sent {
-			if f.Outcome != Unknown || f.Latest.ID != f.sentID {
-				continue
-			}
-			if p.outOfTime(p.o.Deadline) || (p.o.MaxRedeliveries > 0 && p.res.Redeliveries >= p.o.MaxRedeliveries) {
-				break
-			}
-			p.logf("no new attempt of %s appeared %s after its redelivery: sending it once more", f.GUID, Settle)
-			if err := p.send(ctx, f); err != nil || p.res.Stopped != "" {
-				break
-			}
-		}
-	}
+// dropSettled takes out of the report the GUIDs this run did not redeliver
+// that an attempt was seen to deliver meanwhile (a redelivery of an earlier
+// run's, or one made by hand): they were not this run's work, and counting
+// them would make the outputs disagree with what GitHub did.
+func (p *pass) dropSettled() {
+	p.res.Failures = slices.DeleteFunc(p.res.Failures, func(f *Failure) bool { return f.ok && f.sentID == 0 })
 }
 
 func markRest(fs []*Failure, o Outcome) {
@@ -418,6 +538,17 @@ func markRest(fs []*Failure, o Outcome) {
 			f.Outcome = o
 		}
 	}
+}
+
+func guidList(fs []*Failure) string {
+	s := ""
+	for i, f := range fs {
+		if i > 0 {
+			s += " and "
+		}
+		s += fmt.Sprintf("%s (%s)", f.GUID, f.EventName())
+	}
+	return s
 }
 
 // shortError keeps what GitHub said, not the whole URL.

@@ -14,9 +14,11 @@ import (
 const Overlap = 5 * time.Minute
 
 // Settle is how long after a redelivery GitHub takes, at most, to list its
-// new attempt: a run waits that long before it reads a redelivery's outcome,
-// and a run that starts within Settle of the previous run's save waits out the
-// rest.
+// new attempt. A GUID an earlier run redelivered less than Settle ago whose
+// new attempt is not listed yet is not due: the run redelivers it later, if
+// it is still running then, or leaves it to the next run. It is also what a
+// run waits, once, to learn whether GitHub performed a request that got no
+// clear answer.
 const Settle = time.Minute
 
 // FirstLookback is how far back the first run looks, as GitHub's scripts do.
@@ -35,14 +37,26 @@ type window struct {
 	// the ledger start: read once the receiver is known to be up.
 	deferred time.Time
 	gaps     []checkpoint.Gap
-	// keepPrevious: the since input starts the window after the stored
-	// checkpoint, so the new checkpoint must not move past the old one.
-	keepPrevious bool
+	// hold, if set, is a time the next checkpoint must not pass: the since
+	// input started the window later than a run without it would have,
+	// and the deliveries between were not read.
+	hold time.Time
+}
+
+// earliest is the earliest start of the window a run may leave for the
+// next: where the checkpoint must not pass.
+func (w *window) earliest() time.Time {
+	if !w.hold.IsZero() && w.hold.Before(w.from) {
+		return w.hold
+	}
+	return w.from
 }
 
 // openWindow loads the checkpoint and works out the window: the ledger, the
-// overlap, the since input, GitHub's retention, and the wait for a previous
-// run's redeliveries to show in the list.
+// overlap, the since input and GitHub's retention. It does not wait for a
+// previous run's redeliveries to show in the list: the ledger says which
+// GUIDs that run redelivered and when, and those are not due until GitHub
+// would have listed them (see Failure.due).
 func (p *pass) openWindow(ctx context.Context) error {
 	o, res, w := p.o, p.res, &p.w
 	var err error
@@ -53,7 +67,9 @@ func (p *pass) openWindow(ctx context.Context) error {
 	if w.prev.Note != "" {
 		p.note(w.prev.Note)
 	}
-	now := o.Server.Now()
+	now := p.now()
+	// Where a run without the since input starts, and what it says of it.
+	var plain string
 	switch {
 	case w.found && w.prev.Ledger != nil:
 		w.ledger = w.prev.Ledger
@@ -63,60 +79,57 @@ func (p *pass) openWindow(ctx context.Context) error {
 			w.deferred = from.Add(-Overlap)
 		}
 		w.gaps = w.ledger.Gaps
-		p.logf("checkpoint %s; the previous run read up to %s: reading from %s (%s of overlap), %d GUIDs in play, %d unread ranges",
+		plain = fmt.Sprintf("checkpoint %s; the previous run read up to %s: reading from %s (%s of overlap), %d GUIDs in play, %d unread ranges",
 			stamp(w.prev.Checkpoint), stamp(w.ledger.Listed), stamp(w.from), Overlap, len(w.ledger.GUIDs), len(w.gaps))
 	case w.found:
 		res.Previous = w.prev.Checkpoint
 		w.from = w.prev.Checkpoint.Add(-Overlap)
-		p.logf("checkpoint %s: reading from %s (%s of overlap)", stamp(w.prev.Checkpoint), stamp(w.from), Overlap)
+		plain = fmt.Sprintf("checkpoint %s: reading from %s (%s of overlap)", stamp(w.prev.Checkpoint), stamp(w.from), Overlap)
 	default:
 		w.from = now.Add(-FirstLookback)
-		p.logf("no checkpoint yet: first run, looking back %s to %s", FirstLookback, stamp(w.from))
+		plain = fmt.Sprintf("no checkpoint yet: first run, reading back %s to %s", FirstLookback, stamp(w.from))
 	}
-	if o.Since != nil {
+	if o.Since == nil {
+		p.logf("%s", plain)
+	} else {
 		s := o.Since(now)
 		// The since input reads a window of the user's choosing: the
 		// ledger's record of what was read does not describe it, so this
 		// run works from the checkpoint alone and leaves no ledger.
 		w.ledger, w.gaps, w.deferred = nil, nil, time.Time{}
-		if w.found && s.After(w.prev.Checkpoint.Add(-Overlap)) {
-			// Moving the checkpoint past deliveries this run does not read
-			// would lose them: keep the stored one.
-			w.keepPrevious = true
-			p.note(fmt.Sprintf("since (%s) is later than the stored checkpoint, so the checkpoint is not moved past %s: deliveries between the two were not read.", stamp(s), stamp(w.prev.Checkpoint)))
+		// A later start than a run without since would take must not move
+		// the checkpoint past what it skips: that is read by the next run.
+		keep := w.from
+		if w.found {
+			keep = w.prev.Checkpoint
+		}
+		if s.After(keep) {
+			w.hold = keep
+			p.note(fmt.Sprintf("since input: reading from %s, later than a run without it would (%s); the checkpoint is kept at or before %s, so the next run reads what this one skips", stamp(s), stamp(keep), stamp(keep)))
+		} else {
+			p.logf("since input: reading from %s (a run without it would read from %s)", stamp(s), stamp(keep))
 		}
 		w.from, res.SinceInput = s, true
-		p.logf("since input: reading from %s", stamp(w.from))
 	}
 	if o.Retention > 0 {
-		if oldest := now.Add(-o.Retention); w.from.Before(oldest) {
-			msg := fmt.Sprintf("the window start %s is older than GitHub's retention of %s; reading from %s instead. Failed deliveries older than that can no longer be redelivered.", stamp(w.from), o.Retention, stamp(oldest))
-			if !res.SinceInput {
-				p.warn(msg)
-			}
+		oldest := now.Add(-o.Retention)
+		if w.from.Before(oldest) {
+			p.warn(fmt.Sprintf("the window start %s is older than GitHub's retention of %s; reading from %s instead. Failed deliveries older than that can no longer be redelivered.", stamp(w.from), o.Retention, stamp(oldest)))
 			w.from = oldest
 		}
-		if !w.deferred.IsZero() && w.deferred.Before(now.Add(-o.Retention)) {
-			w.deferred = now.Add(-o.Retention)
+		if !w.hold.IsZero() && w.hold.Before(oldest) {
+			w.hold = oldest
+		}
+		if !w.deferred.IsZero() && w.deferred.Before(oldest) {
+			w.deferred = oldest
 		}
 		for i := range w.gaps {
-			if oldest := now.Add(-o.Retention); w.gaps[i].To.Before(oldest) {
+			if w.gaps[i].To.Before(oldest) {
 				w.gaps[i].To = oldest
 			}
 		}
 	}
 	res.Since = w.from
-	if settle := w.prev.SavedAt.Add(Settle); w.found && !w.prev.SavedAt.IsZero() && settle.After(now) {
-		// Never more than Settle, whatever the clocks say.
-		wait := min(settle.Sub(now), Settle)
-		if !o.Deadline.IsZero() && o.Server.Local().Now().Add(wait).After(o.Deadline) {
-			return fmt.Errorf("the checkpoint was saved at %s, less than %s ago, and waiting for that run's redeliveries to show in the list would use up the time budget: run again in a minute", stamp(w.prev.SavedAt), Settle)
-		}
-		p.logf("the checkpoint was saved at %s, after that run's last redelivery: waiting %s for its attempts to show in the list", stamp(w.prev.SavedAt), wait.Round(time.Second))
-		if err := o.Server.Local().Sleep(ctx, wait); err != nil {
-			return fmt.Errorf("wait for the previous run's redeliveries: %w", err)
-		}
-	}
 	return nil
 }
 

@@ -271,11 +271,26 @@ func (c *Config) API() *url.URL { return c.apiURL }
 // or GHE.com.
 func (c *Config) Enterprise() bool { return c.enterprise }
 
+// server reports whether the API is an Enterprise Server's, which keeps
+// deliveries and waits for receivers longer than github.com and GHE.com.
+func (c *Config) server() bool {
+	return c.enterprise && !strings.HasSuffix(c.apiURL.Host, ".ghe.com")
+}
+
 // Retention is how long GitHub keeps deliveries that can be redelivered: three
 // days on github.com (and GHE.com), seven on Enterprise Server 3.16 and later.
 func (c *Config) Retention() time.Duration {
-	if !c.enterprise || strings.HasSuffix(c.apiURL.Host, ".ghe.com") {
-		return 72 * time.Hour
+	if c.server() {
+		return 7 * 24 * time.Hour
 	}
-	return 7 * 24 * time.Hour
+	return 72 * time.Hour
+}
+
+// ReceiverTimeout is how long GitHub waits for a receiver before it fails an
+// attempt: 10 seconds on github.com and GHE.com, 30 on Enterprise Server.
+func (c *Config) ReceiverTimeout() time.Duration {
+	if c.server() {
+		return 30 * time.Second
+	}
+	return 10 * time.Second
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sethvargo/go-envconfig"
@@ -118,6 +119,35 @@ func TestHookIDTakesAPastedURL(t *testing.T) {
 			}
 			if tt.note != "" && (len(cfg.Notes()) != 1 || cfg.Notes()[0] != (input.Note{Input: "hook-id", Text: tt.note})) {
 				t.Errorf("notes %q, want hook-id: %q", cfg.Notes(), tt.note)
+			}
+		})
+	}
+}
+
+// TestWhatTheAPISays: how long deliveries can be redelivered, and how long
+// GitHub waits for a receiver, depend on which GitHub the API is.
+func TestWhatTheAPISays(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		api               string
+		retention, answer time.Duration
+	}{
+		{"https://api.github.com", 72 * time.Hour, 10 * time.Second},
+		{"https://api.acme.ghe.com", 72 * time.Hour, 10 * time.Second},
+		{"https://ghes.example.com/api/v3", 7 * 24 * time.Hour, 30 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.api, func(t *testing.T) {
+			t.Parallel()
+			cfg := &Config{Token: "ghp_token", Org: "acme", HookID: "1", APIURL: tt.api, Timeout: time.Minute, RedeliveryInterval: time.Second}
+			if err := cfg.Validate(Runner{Repository: "acme/ops"}); err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Retention(); got != tt.retention {
+				t.Errorf("retention %s, want %s", got, tt.retention)
+			}
+			if got := cfg.ReceiverTimeout(); got != tt.answer {
+				t.Errorf("receiver timeout %s, want %s", got, tt.answer)
 			}
 		})
 	}

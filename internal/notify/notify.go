@@ -92,6 +92,10 @@ func Build(rep *report.Run, target, runURL, version string) Payload {
 				Hook: h.Target.HookID, State: string(rc.State), Since: since, Waiting: h.Result.Waiting(),
 				Summary: fmt.Sprintf("receiver down since %s, %d GUIDs waiting", since, h.Result.Waiting()),
 			}
+			if b := h.Result.Behind; !b.IsZero() {
+				// Waiting counts only the GUIDs the run read.
+				p.Receiver.Summary += fmt.Sprintf(", and those failed before %s", b.UTC().Format("2006-01-02T15:04:05Z"))
+			}
 		}
 		for _, f := range h.Result.Failures {
 			if !f.Outcome.NeedsAttention() {

@@ -17,7 +17,7 @@ func Log(res *redeliver.Result) (warnings, details []string) {
 	}
 	down := res.Receiver.State == redeliver.ReceiverDown
 	if down {
-		warnings = append(warnings, fmt.Sprintf("%s: receiver down since %s, %d GUIDs waiting (%s)", res.Target, Stamp(res.Receiver.Since), res.Waiting(), res.Receiver.How))
+		warnings = append(warnings, fmt.Sprintf("%s: receiver down since %s, %d GUIDs waiting%s (%s)", res.Target, Stamp(res.Receiver.Since), res.Waiting(), behind(res), res.Receiver.How))
 	}
 	for _, o := range redeliver.Outcomes() {
 		if o == redeliver.Waiting || (o == redeliver.FailedAgain && down) {

@@ -185,7 +185,7 @@ func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
 		fmt.Fprintf(b, "> [!CAUTION]\n> %s\n\n", esc(errText(h.Err)))
 	}
 	if rc := res.Receiver; rc.State == redeliver.ReceiverDown {
-		fmt.Fprintf(b, "> [!WARNING]\n> **Receiver down since %s UTC, %s waiting.** %s. The first run that finds it up redelivers them, oldest first.\n\n", day(rc.Since), plural(res.Waiting(), "GUID"), esc(sentence(rc.How)))
+		fmt.Fprintf(b, "> [!WARNING]\n> **Receiver down since %s UTC, %s waiting%s.** %s. The first run that finds it up redelivers them, oldest first.\n\n", day(rc.Since), plural(res.Waiting(), "GUID"), behind(res), esc(sentence(rc.How)))
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(b, "> [!WARNING]\n> %s\n\n", esc(n))
@@ -268,7 +268,7 @@ func headline(dryRun bool, h Hook, c map[redeliver.Outcome]int) string {
 	case dryRun:
 		return fmt.Sprintf("🔎 **Dry run:** %d GUIDs would be redelivered. Nothing was redelivered and the checkpoint was not changed.", c[redeliver.WouldRedeliver])
 	case res.Receiver.State == redeliver.ReceiverDown:
-		return fmt.Sprintf("🔴 **Receiver down since %s UTC: %s waiting.**", day(res.Receiver.Since), plural(res.Waiting(), "GUID"))
+		return fmt.Sprintf("🔴 **Receiver down since %s UTC: %s waiting%s.**", day(res.Receiver.Since), plural(res.Waiting(), "GUID"), behind(res))
 	case len(res.Failures) == 0:
 		return "✅ **No failed deliveries.**"
 	case remaining(c) > 0:
@@ -277,6 +277,15 @@ func headline(dryRun bool, h Hook, c map[redeliver.Outcome]int) string {
 		return fmt.Sprintf("⚠️ **Redelivered %d; %d given up or expired.**", sent(c), c[redeliver.GaveUp]+c[redeliver.Expired])
 	}
 	return fmt.Sprintf("✅ **Redelivered %d, all accepted by the receiver.**", sent(c))
+}
+
+// behind says, after a count of GUIDs waiting, that GUIDs failed before
+// Result.Behind wait too but are not counted: the run did not read them.
+func behind(res *redeliver.Result) string {
+	if res.Behind.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf(", and those failed before %s UTC, which the ledger could not carry: they are read again once it is back", day(res.Behind))
 }
 
 // label names an outcome in the summary's table.

@@ -25,7 +25,7 @@ func (r *Run) Text() string {
 		fmt.Fprintf(&b, "  window        %s → %s UTC\n", day(res.Since), day(res.Until))
 		fmt.Fprintf(&b, "  read          %d deliveries in %d pages\n", res.Scanned, res.Pages)
 		if rc := res.Receiver; rc.State == redeliver.ReceiverDown {
-			fmt.Fprintf(&b, "  receiver      DOWN since %s UTC, %d GUIDs waiting (%s)\n", day(rc.Since), res.Waiting(), rc.How)
+			fmt.Fprintf(&b, "  receiver      DOWN since %s UTC, %d GUIDs waiting%s (%s)\n", day(rc.Since), res.Waiting(), behind(res), rc.How)
 		} else if rc.State != "" {
 			fmt.Fprintf(&b, "  receiver      %s (%s)\n", rc.State, rc.How)
 		}

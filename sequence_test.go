@@ -481,8 +481,12 @@ func TestSequenceReceiverDiesMidRun(t *testing.T) {
 	s.down = func(at time.Time) bool {
 		return !at.Before(start.Add(time.Hour)) && at.Before(start.Add(2*time.Hour)) || !at.Before(dies) && at.Before(back)
 	}
-	runs := []runStat{s.run(3 * time.Hour), s.run(time.Hour), s.run(2 * time.Hour)}
-	s.report("the receiver dies forty seconds into a run that redelivers a backlog")
+	runs := []runStat{s.run(3 * time.Hour), s.run(10 * time.Second), s.run(time.Hour), s.run(2 * time.Hour)}
+	s.report("the receiver dies forty seconds into a run that redelivers a backlog; a run 10 s later")
+	if r := runs[1]; r.receiver != "down" || r.intoDown > 1 {
+		t.Errorf("the run seconds later: receiver %s, %d redeliveries into it; want down, the trial only", r.receiver, r.intoDown)
+	}
+	runs = slices.Delete(runs, 1, 2)
 	if r := runs[0]; r.receiver != "down" || r.intoDown == 0 || r.intoDown > 20 || r.waiting == "0" {
 		t.Errorf("first run: receiver %s, %d redeliveries into the dead receiver, %s waiting; want it found down within 20 redeliveries, the rest waiting",
 			r.receiver, r.intoDown, r.waiting)

@@ -192,6 +192,9 @@ func (inv *invocation) config(ctx context.Context) (*config.Config, error) {
 		file, fileSet = defaultCheckpointPath(inv.getenv), true
 	}
 	if fileSet {
+		if m := input.Misplaced("checkpoint-file", file); m != "" {
+			return nil, input.Bad("checkpoint-file", "%s", m)
+		}
 		abs, err := filepath.Abs(file)
 		if err != nil {
 			return nil, input.Bad("checkpoint-file", "%v", err)
@@ -225,13 +228,25 @@ func defaultCheckpointPath(getenv func(string) string) string {
 func (inv *invocation) readCredentialFiles() error {
 	for _, ff := range fileFlags {
 		both := &input.Error{Inputs: []string{input.Name(ff.key), input.Name(ff.file)}, Problem: "set one, not both"}
+		read := func(path string) (string, error) {
+			// A credential given where its file's path belongs must not
+			// be quoted in "open …: no such file".
+			if m := input.Misplaced(input.Name(ff.file), path); m != "" {
+				return "", input.Bad(input.Name(ff.file), "%s", m)
+			}
+			v, err := readSecretFile(path)
+			if err != nil {
+				return "", input.Bad(input.Name(ff.file), "%v", err)
+			}
+			return v, nil
+		}
 		if path, ok := inv.flags[ff.file]; ok {
 			if _, also := inv.flags[ff.key]; also {
 				return both
 			}
-			v, err := readSecretFile(path)
+			v, err := read(path)
 			if err != nil {
-				return input.Bad(input.Name(ff.file), "%v", err)
+				return err
 			}
 			inv.flags[ff.key], inv.flagFrom[ff.key] = v, "--"+input.Name(ff.file)
 			continue
@@ -246,9 +261,9 @@ func (inv *invocation) readCredentialFiles() error {
 		if inv.env(ff.key) != "" {
 			return both
 		}
-		v, err := readSecretFile(path)
+		v, err := read(path)
 		if err != nil {
-			return input.Bad(input.Name(ff.file), "%v", err)
+			return err
 		}
 		inv.envFiles[ff.key] = v
 	}

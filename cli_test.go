@@ -252,7 +252,7 @@ func TestCLIBadInput(t *testing.T) {
 		want string // in stderr
 	}{
 		{"unknown flag", []string{"--nope"}, nil, "run hook-redeliver --help"},
-		{"positional argument", []string{"acme"}, nil, `unexpected argument "acme"`},
+		{"positional argument", []string{"acme"}, nil, `unexpected argument: "acme"; settings are flags`},
 		{"flags but nothing to check", []string{"--dry-run"}, nil, "--app-id / APP_ID: required for the GitHub App's webhook"},
 		{"bad number in a flag", []string{"--org", "acme", "--hook-id", "7", "--max-attempts=many"}, map[string]string{"TOKEN": cliToken}, "--max-attempts: want a whole number"},
 		{"bad number in a variable", nil, map[string]string{"ORG": "acme", "HOOK_ID": "7", "TOKEN": cliToken, "MAX_ATTEMPTS": "many"}, "MAX_ATTEMPTS: want a whole number"},

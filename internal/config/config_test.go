@@ -68,6 +68,9 @@ func TestHookIDTakesAPastedURL(t *testing.T) {
 		{name: "a repository page", inputs: map[string]string{"REPOSITORY": "acme/shop", "HOOK_ID": "https://github.com/acme/shop"}, wantErr: notAHook},
 		{name: "the App's hook", inputs: map[string]string{"REPOSITORY": "acme/shop", "HOOK_ID": "https://api.github.com/app/hook/deliveries"}, wantErr: notAHook},
 		{name: "a bad login", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://api.github.com/orgs/-acme-/hooks/1"}, wantErr: notAHook},
+		{name: "a URL with a token in it", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://x:ghp_0123456789abcdefghijABCDEFGHIJ012345@github.com/orgs/acme/hooks/1"},
+			wantErr: "input hook-id: got a value of 79 characters holding what looks like a GitHub token (not shown)"},
+		{name: "a URL with a user in it", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://me@github.com/organizations/acme/settings/hooks/1"}, wantErr: notAHook},
 
 		{name: "another org", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://github.com/organizations/other/settings/hooks/1"},
 			wantErr: `input hook-id: "https://github.com/organizations/other/settings/hooks/1" is a webhook of organization other, but org is acme`},
@@ -118,6 +121,51 @@ func TestHookIDTakesAPastedURL(t *testing.T) {
 			}
 			if tt.note != "" && (len(cfg.Notes()) != 1 || cfg.Notes()[0] != (input.Note{Input: "hook-id", Text: tt.note})) {
 				t.Errorf("notes %q, want hook-id: %q", cfg.Notes(), tt.note)
+			}
+		})
+	}
+}
+
+// TestCredentialInAnotherInput: a key or token in an input that holds none
+// is bad input, described and never shown, even in an input whose own rules
+// would take it (a token is a valid variable name and event type); one
+// error per input.
+func TestCredentialInAnotherInput(t *testing.T) {
+	t.Parallel()
+	const token = "ghp_0123456789abcdefghijABCDEFGHIJ012345"
+	tests := []struct {
+		key, v, want string
+	}{
+		{"CHECKPOINT_VARIABLE", token, "input checkpoint-variable: got a value that looks like a GitHub token (40 characters, not shown); a credential belongs in private-key or token, never here"},
+		{"EVENTS", "push, " + token, "input events: got a value of 46 characters holding what looks like a GitHub token (not shown); a credential belongs"},
+		{"DISPATCH_EVENT_TYPE", token, "input dispatch-event-type: got a value that looks like a GitHub token"},
+		{"API_URL", "https://" + token + "@ghes.example.com/api/v3", "input api-url: got a value of 73 characters holding what looks like a GitHub token"},
+		{"APP_ID", testKeyPEM(), "input app-id: want the App's numeric id (such as 123456) or its client id (Iv1.…), got a value that looks like a PEM private key ("},
+		{"ORG", token, "input org: a value that looks like a GitHub token (40 characters, not shown) is not an organization login"},
+		{"MAX_ATTEMPTS", token, "input max-attempts: want a whole number, got a value that looks like a GitHub token (40 characters, not shown)"},
+		{"SINCE", token, "(36h, 3d), got a value that looks like a GitHub token (40 characters, not shown)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"TOKEN": "t", "ORG": "acme", "HOOK_ID": "1", tt.key: tt.v}
+			if tt.key == "APP_ID" {
+				env["PRIVATE_KEY"] = testKeyPEM()
+			}
+			cfg, err := Load(t.Context(), envconfig.MapLookuper(env))
+			if err == nil {
+				err = cfg.Validate(Runner{Repository: "acme/ops"})
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+			if n := strings.Count(err.Error(), "\n"); n > 0 {
+				t.Errorf("%d errors, want one: %v", n+1, err)
+			}
+			for line := range strings.SplitSeq(tt.v, "\n") {
+				if len(line) > 5 && strings.Contains(err.Error(), line) {
+					t.Errorf("the error shows %q", line)
+				}
 			}
 		})
 	}

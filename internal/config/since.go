@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
 // ReadFrom is where the since input starts reading, for GitHub's time now;
@@ -56,5 +58,5 @@ func parseSince(v string) (sinceSpec, error) {
 	if d, err := time.ParseDuration(v); err == nil && d > 0 {
 		return sinceSpec{ago: d}, nil
 	}
-	return sinceSpec{}, fmt.Errorf("want an RFC 3339 time (2026-11-20T06:00:00Z), epoch milliseconds (1763618400000) or a duration back from now (36h, 3d), got %q", v)
+	return sinceSpec{}, fmt.Errorf("want an RFC 3339 time (2026-11-20T06:00:00Z), epoch milliseconds (1763618400000) or a duration back from now (36h, 3d), got %s", input.Value("since", v))
 }

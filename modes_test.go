@@ -37,6 +37,7 @@ func TestBadInputSameInBothModes(t *testing.T) {
 		{"hook-id garbage", with(org, "hook-id", "abc"), "hook-id", "want a webhook id"},
 		{"bad since", with(org, "since", "last tuesday"), "since", "want an RFC 3339 time"},
 		{"org and repository", with(org, "repository", "acme/shop"), "org", "not both"},
+		{"token with a line break", with(org, "token", fullToken[:20]+"\n"+fullToken[20:]), "token", "holds a line break at character 21"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -160,6 +160,9 @@ func (c *Config) Validate(r Runner) error {
 	if !appTarget && c.Token == "" && c.AppID == "" {
 		bad("token", "required for an organization or repository webhook, unless app-id and private-key are set (the action then uses the App's installation tokens)")
 	}
+	if p := tokenProblem(c.Token); p != "" {
+		bad("token", "%s", p)
+	}
 	if c.InstallationID < 0 {
 		bad("installation-id", "want a positive number, got %d", c.InstallationID)
 	}
@@ -268,6 +271,32 @@ func (c *Config) Validate(r Runner) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// tokenProblem says why tok cannot be sent as the value of an
+// Authorization header, or "" if it can. Without this check Go's HTTP client
+// refuses every request before it leaves, and the refusal looks like a
+// network error. Leading and trailing whitespace is trimmed from every
+// input already, so what is left is inside the token.
+func tokenProblem(tok string) string {
+	for i, r := range []rune(tok) {
+		if r > ' ' && r < 0x7f {
+			continue
+		}
+		what := "a control character"
+		switch {
+		case r == '\n' || r == '\r':
+			what = "a line break"
+		case r == ' ':
+			what = "a space"
+		case r > 0x7f:
+			what = "a character outside ASCII"
+		}
+		return fmt.Sprintf("%s holds %s at character %d, and a token is visible ASCII only: it cannot be sent in a request header; "+
+			"check that the secret holds the token alone, on one line (leading and trailing whitespace is trimmed already)",
+			input.Value("token", tok), what, i+1)
+	}
+	return ""
 }
 
 // faulted reports whether errs has an *input.Error naming the input.

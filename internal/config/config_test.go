@@ -170,3 +170,34 @@ func TestCredentialInAnotherInput(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenThatCannotBeSent: a token with a character that cannot be in a
+// request header is bad input naming token, described, never shown.
+func TestTokenThatCannotBeSent(t *testing.T) {
+	t.Parallel()
+	const half = "ghp_0123456789abcdefgh"
+	for _, tt := range []struct{ name, token, want string }{
+		{"a line break", half + "\nijABCDEFGHIJ012345", "input token: a value of 41 characters (not shown) holds a line break at character 23, and a token is visible ASCII only: it cannot be sent in a request header; check that the secret holds the token alone, on one line (leading and trailing whitespace is trimmed already)"},
+		{"a space", half + " ijABCDEFGHIJ012345", "holds a space at character 23"},
+		{"a tab", half + "\tijABCDEFGHIJ012345", "holds a control character at character 23"},
+		{"outside ASCII", half + "é", "holds a character outside ASCII at character 23"},
+		{"a key", testKeyPEM(), "input token: a value that looks like a PEM private key ("},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := Load(t.Context(), envconfig.MapLookuper(map[string]string{"TOKEN": tt.token, "ORG": "acme", "HOOK_ID": "1"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = cfg.Validate(Runner{Repository: "acme/ops"})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+			for _, part := range append(strings.Fields(tt.token), half) {
+				if len(part) > 5 && strings.Contains(err.Error(), part) {
+					t.Errorf("the error shows %q", part)
+				}
+			}
+		})
+	}
+}

@@ -40,6 +40,9 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stdout, "hook-redeliver", version)
 		return nil
 	}
+	if line := ignoredInputs(getenv); line != "" {
+		fmt.Fprintln(stderr, line)
+	}
 	switch {
 	case inv.demo:
 		return runDemo(ctx, stdout, stderr)

@@ -138,6 +138,32 @@ func (inv *invocation) explain(err error) string {
 	return strings.Join(lines, "\n")
 }
 
+// ignoredInputs returns the line that says the action's INPUT_ variables
+// set here are ignored, or "". They are read only when the binary runs as
+// the container action, in a workflow run (GITHUB_ACTIONS=true); a user
+// trying the binary with a workflow's variables would otherwise see them
+// dropped without a word. Both the runner's spelling (INPUT_HOOK-ID) and
+// the shell's (INPUT_HOOK_ID) are looked for.
+func ignoredInputs(getenv func(string) string) string {
+	if getenv("GITHUB_ACTIONS") == "true" {
+		return ""
+	}
+	var set, ours []string
+	for _, k := range config.Settings() {
+		for _, name := range []string{"INPUT_" + strings.ReplaceAll(k.Key, "_", "-"), "INPUT_" + k.Key} {
+			if strings.TrimSpace(getenv(name)) != "" && !slices.Contains(set, name) {
+				set = append(set, name)
+				ours = append(ours, k.Key)
+			}
+		}
+	}
+	if len(set) == 0 {
+		return ""
+	}
+	return "hook-redeliver: ignoring " + strings.Join(set, ", ") + ": INPUT_ variables are read only in a workflow run (GITHUB_ACTIONS=true); " +
+		"here set " + strings.Join(slices.Compact(ours), ", ") + " or their flags (see --help)"
+}
+
 // unconfiguredMessage is the one line printed when nothing is configured
 // and no person is watching: what to set, and how to ask for the demo.
 const unconfiguredMessage = "hook-redeliver: nothing configured: set APP_ID and PRIVATE_KEY (a GitHub App's webhook), or TOKEN with ORG or REPOSITORY and HOOK_ID, as variables or flags (see --help); or run --demo for a simulated GitHub"

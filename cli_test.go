@@ -1080,3 +1080,29 @@ func TestIsTerminal(t *testing.T) {
 		t.Errorf("isTerminal: file %t, %s %t; want false for both", isTerminal(f), os.DevNull, isTerminal(null))
 	}
 }
+
+// TestCLIInputVariablesOutsideActions: the action's INPUT_ variables are
+// read only in a workflow run; outside one, a line on stderr says they are
+// ignored and what to set instead, and nothing else changes.
+func TestCLIInputVariablesOutsideActions(t *testing.T) {
+	t.Parallel()
+	const line = "hook-redeliver: ignoring INPUT_TOKEN, INPUT_ORG, INPUT_HOOK-ID: INPUT_ variables are read only in a workflow run (GITHUB_ACTIONS=true); here set TOKEN, ORG, HOOK_ID or their flags (see --help)\n"
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want string // stderr
+	}{
+		{"nothing else configured", map[string]string{"INPUT_ORG": "acme", "INPUT_HOOK-ID": "1", "INPUT_TOKEN": "x"}, line + unconfiguredMessage + "\n"},
+		{"the shell's spelling", map[string]string{"INPUT_HOOK_ID": "1"}, "hook-redeliver: ignoring INPUT_HOOK_ID: INPUT_ variables are read only in a workflow run (GITHUB_ACTIONS=true); here set HOOK_ID or their flags (see --help)\n" + unconfiguredMessage + "\n"},
+		{"empty, as the runner leaves undeclared inputs", map[string]string{"INPUT_ORG": ""}, unconfiguredMessage + "\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newCLIWorld(t, "")
+			r := w.run(t.Context(), nil, tt.env, run.Deps{})
+			if r.code != exitUsage || r.stderr != tt.want {
+				t.Errorf("want exit 2 and stderr\n%s\ngot %s", tt.want, r)
+			}
+		})
+	}
+}

@@ -60,7 +60,7 @@ var cliHelp = map[string]help{
 
 	"loop":    {"Command line", "INTERVAL", "run a pass every INTERVAL (at least 1m) until SIGINT or SIGTERM, e.g. 15m; --since applies to the first pass"},
 	"json":    {"Command line", "", "print the report as JSON (one line per pass)"},
-	"demo":    {"Command line", "", "run one pass against a simulated GitHub seeded with failed deliveries and print its SIMULATED summary; with nothing configured the binary does so only when stdout is a terminal, and otherwise exits 2"},
+	"demo":    {"Command line", "", "run one pass against a simulated GitHub seeded with failed deliveries and print its report, marked SIMULATED, as a real run prints it (--json and --dry-run apply); with nothing configured the binary does so only when stdout is a terminal, and otherwise exits 2"},
 	"version": {"Command line", "", "print the version and exit: a release's, else the module version or commit Go recorded in the build"},
 }
 

@@ -60,6 +60,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("%w: nothing configured", errUsage)
 	}
 
+	inv.now = d.Clock.Now()
 	cfg, err := inv.config(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "hook-redeliver:", inv.explain(err))

@@ -48,6 +48,10 @@ type invocation struct {
 	dropInFrom map[string]string // by env key: the names, e.g. "ORGANIZATION_NAME"
 	dropInErrs map[string]error  // by env key: a half-given pair of the scripts' names
 
+	// now is the runner's clock as the run starts (run.Deps.Clock), for
+	// inputs that must not lie ahead of it; zero reads the real clock.
+	now time.Time
+
 	nflags  int
 	loop    time.Duration
 	json    bool
@@ -231,7 +235,9 @@ func (inv *invocation) config(ctx context.Context) (*config.Config, error) {
 		cfg.UseCheckpointFile(abs)
 	}
 
-	if err := cfg.Validate(config.RunnerFromEnv(inv.getenv)); err != nil {
+	r := config.RunnerFromEnv(inv.getenv)
+	r.Now = inv.now
+	if err := cfg.Validate(r); err != nil {
 		return nil, err
 	}
 	return cfg, nil

@@ -98,6 +98,9 @@ type Runner struct {
 	APIURL     string // GITHUB_API_URL
 	Repository string // GITHUB_REPOSITORY
 	RunURL     string // GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID
+	// Now is the runner's clock as the run starts, for inputs that must
+	// not lie ahead of it (since); zero reads the real clock.
+	Now time.Time
 }
 
 // RunnerFromEnv reads what the workflow run says about itself.
@@ -210,7 +213,11 @@ func (c *Config) Validate(r Runner) error {
 
 	// Run.
 	if c.Since != "" {
-		s, err := parseSince(c.Since)
+		now := r.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		s, err := parseSince(c.Since, now)
 		if err != nil {
 			bad("since", "%v", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sethvargo/go-envconfig"
@@ -197,6 +198,48 @@ func TestTokenThatCannotBeSent(t *testing.T) {
 				if len(part) > 5 && strings.Contains(err.Error(), part) {
 					t.Errorf("the error shows %q", part)
 				}
+			}
+		})
+	}
+}
+
+// TestSinceInTheFuture: a since time more than a few minutes ahead of the
+// runner's clock is bad input naming since; a little ahead is clock skew,
+// and a duration is always back from now.
+func TestSinceInTheFuture(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		since   string
+		want    time.Time // the window's start, for now
+		wantErr string
+	}{
+		{since: "2099-01-01T00:00:00Z", wantErr: `input since: "2099-01-01T00:00:00Z" is in the future: the runner's clock reads 2026-11-21T06:00:00Z; give a past time, or a duration back from now such as 36h or 3d`},
+		{since: "4070908800000", wantErr: `input since: "4070908800000" (2099-01-01T00:00:00Z) is in the future`},
+		{since: "2026-11-21T06:06:00Z", wantErr: "is in the future"},
+		{since: "2026-11-21T06:04:00Z", want: time.Date(2026, 11, 21, 6, 4, 0, 0, time.UTC)},
+		{since: "2026-11-20T06:00:00+01:00", want: time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC)},
+		{since: "36h", want: now.Add(-36 * time.Hour)},
+		{since: "3d", want: now.Add(-72 * time.Hour)},
+	} {
+		t.Run(tt.since, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := Load(t.Context(), envconfig.MapLookuper(map[string]string{"TOKEN": "t", "ORG": "acme", "HOOK_ID": "1", "SINCE": tt.since}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = cfg.Validate(Runner{Repository: "acme/ops", Now: now})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.ReadFrom()(now); !got.Equal(tt.want) {
+				t.Errorf("reads from %s, want %s", got, tt.want)
 			}
 		})
 	}

@@ -26,7 +26,9 @@ func runActionWith(ctx context.Context, getenv func(string) string, stdout io.Wr
 	d.Log, d.Version = gha, version
 	cfg, err := config.Load(ctx, config.InputLookuper(getenv))
 	if err == nil {
-		err = cfg.Validate(config.RunnerFromEnv(getenv))
+		r := config.RunnerFromEnv(getenv)
+		r.Now = d.Clock.Now()
+		err = cfg.Validate(r)
 	}
 	if err != nil {
 		gha.Errorf("%s", err)

@@ -118,3 +118,44 @@ func checkMasked(t *testing.T, log string) {
 		}
 	}
 }
+
+// TestRefusedInstallationToken: GitHub refuses the installation token a run
+// asks for (the installation was granted Webhooks: read, the run needs
+// write). The refusal is asked for once, not retried as a network error,
+// and the error says what GitHub answered and what to grant.
+func TestRefusedInstallationToken(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{})
+	h.fake.AddInstallation(fakegithub.Installation{ID: 501, AppID: appID, Account: "acme",
+		Permissions: map[string]string{"organization_hooks": "read", "actions_variables": "write", "metadata": "read"}})
+	h.add(fakegithub.OrgHook("acme", 77), "failed", 40, false, false)
+
+	r := h.run(map[string]string{"app-id": strconv.Itoa(appID), "private-key": keyPEM(testKey()), "org": "acme", "hook-id": "77"})
+	if r.code != exitFailure {
+		t.Errorf("exit %d, want %d", r.code, exitFailure)
+	}
+	refused := 0
+	for _, req := range h.fake.Requests() {
+		if req.Method == "POST" && strings.HasPrefix(req.Path, "/app/installations/") && req.Status == 422 {
+			refused++
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d token requests refused, want 1: a refusal is not retried", refused)
+	}
+	for _, want := range []string{
+		`::error::organization acme webhook 77: `,
+		`GitHub refused an installation token for organization "acme" with permissions organization_hooks: write: grant them in the App's settings (Permissions & events) and accept them on the installation`,
+		`422 The permissions requested are not granted to this installation.`,
+	} {
+		if !strings.Contains(r.log, want) {
+			t.Errorf("the log lacks %q:\n%s", want, r.log)
+		}
+	}
+	if strings.Contains(r.log, "network error") {
+		t.Errorf("the refusal was taken for a network error:\n%s", r.log)
+	}
+	if n := len(h.fake.Redeliveries()); n > 0 {
+		t.Errorf("%d redeliveries", n)
+	}
+}

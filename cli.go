@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -40,12 +44,15 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stdout, "hook-redeliver", version)
 		return nil
 	}
+	if line := ignoredInputs(getenv); line != "" {
+		fmt.Fprintln(stderr, line)
+	}
 	switch {
 	case inv.demo:
-		return runDemo(ctx, stdout, stderr)
+		return inv.runDemo(ctx)
 	case inv.unconfigured() && terminal:
 		fmt.Fprintln(stderr, "hook-redeliver: nothing configured (no APP_ID, TOKEN, ORG or REPOSITORY): running against a SIMULATED GitHub. See --help and the README to run it for real.")
-		return runDemo(ctx, stdout, stderr)
+		return inv.runDemo(ctx)
 	case inv.unconfigured():
 		// A cron job or service that lost its environment: fail loudly
 		// rather than report a simulated success.
@@ -53,6 +60,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("%w: nothing configured", errUsage)
 	}
 
+	inv.now = d.Clock.Now()
 	cfg, err := inv.config(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "hook-redeliver:", inv.explain(err))
@@ -153,10 +161,36 @@ func (inv *invocation) writeReport(rep *report.Run, pass int) {
 	fmt.Fprint(inv.stdout, rep.Text())
 }
 
-// runDemo runs the demo with the command line's log.
-func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
-	if err := demo.Run(ctx, stdout, stderr, &textLogger{w: stderr}, version); err != nil {
-		fmt.Fprintln(stderr, "demo:", err)
+// runDemo runs the demo with the command line's log and prints its report
+// as a real run's: text, or JSON with --json. --dry-run (or DRY_RUN) makes
+// it a dry run; the webhook and credentials are the demo's own, so other
+// flags are said to be ignored.
+func (inv *invocation) runDemo(ctx context.Context) error {
+	var o demo.Options
+	if v, ok := inv.Lookup("DRY_RUN"); ok {
+		dry, err := strconv.ParseBool(v)
+		if err != nil {
+			err := input.Bad("dry-run", "want true or false, got %s", input.Value("dry-run", v))
+			fmt.Fprintln(inv.stderr, "hook-redeliver:", inv.explain(err))
+			return err
+		}
+		o.DryRun = dry
+	}
+	var ignored []string
+	for _, k := range slices.Sorted(maps.Keys(inv.flagFrom)) {
+		if k != "DRY_RUN" {
+			ignored = append(ignored, inv.flagFrom[k])
+		}
+	}
+	if len(ignored) > 0 {
+		fmt.Fprintf(inv.stderr, "hook-redeliver: --demo runs its own simulated App webhook; ignoring %s\n", strings.Join(ignored, ", "))
+	}
+	rep, err := demo.Run(ctx, inv.stderr, &textLogger{w: inv.stderr}, version, o)
+	if rep != nil {
+		inv.writeReport(rep, 0)
+	}
+	if err != nil {
+		fmt.Fprintln(inv.stderr, "demo:", err)
 		// %v, not %w: whatever failed, the demo did (exit 1), even where
 		// the cause would be bad input or a lock in a real run.
 		return fmt.Errorf("demo: %v", err)

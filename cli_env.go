@@ -48,6 +48,10 @@ type invocation struct {
 	dropInFrom map[string]string // by env key: the names, e.g. "ORGANIZATION_NAME"
 	dropInErrs map[string]error  // by env key: a half-given pair of the scripts' names
 
+	// now is the runner's clock as the run starts (run.Deps.Clock), for
+	// inputs that must not lie ahead of it; zero reads the real clock.
+	now time.Time
+
 	nflags  int
 	loop    time.Duration
 	json    bool
@@ -138,6 +142,32 @@ func (inv *invocation) explain(err error) string {
 	return strings.Join(lines, "\n")
 }
 
+// ignoredInputs returns the line that says the action's INPUT_ variables
+// set here are ignored, or "". They are read only when the binary runs as
+// the container action, in a workflow run (GITHUB_ACTIONS=true); a user
+// trying the binary with a workflow's variables would otherwise see them
+// dropped without a word. Both the runner's spelling (INPUT_HOOK-ID) and
+// the shell's (INPUT_HOOK_ID) are looked for.
+func ignoredInputs(getenv func(string) string) string {
+	if getenv("GITHUB_ACTIONS") == "true" {
+		return ""
+	}
+	var set, ours []string
+	for _, k := range config.Settings() {
+		for _, name := range []string{"INPUT_" + strings.ReplaceAll(k.Key, "_", "-"), "INPUT_" + k.Key} {
+			if strings.TrimSpace(getenv(name)) != "" && !slices.Contains(set, name) {
+				set = append(set, name)
+				ours = append(ours, k.Key)
+			}
+		}
+	}
+	if len(set) == 0 {
+		return ""
+	}
+	return "hook-redeliver: ignoring " + strings.Join(set, ", ") + ": INPUT_ variables are read only in a workflow run (GITHUB_ACTIONS=true); " +
+		"here set " + strings.Join(slices.Compact(ours), ", ") + " or their flags (see --help)"
+}
+
 // unconfiguredMessage is the one line printed when nothing is configured
 // and no person is watching: what to set, and how to ask for the demo.
 const unconfiguredMessage = "hook-redeliver: nothing configured: set APP_ID and PRIVATE_KEY (a GitHub App's webhook), or TOKEN with ORG or REPOSITORY and HOOK_ID, as variables or flags (see --help); or run --demo for a simulated GitHub"
@@ -192,6 +222,9 @@ func (inv *invocation) config(ctx context.Context) (*config.Config, error) {
 		file, fileSet = defaultCheckpointPath(inv.getenv), true
 	}
 	if fileSet {
+		if m := input.Misplaced("checkpoint-file", file); m != "" {
+			return nil, input.Bad("checkpoint-file", "%s", m)
+		}
 		abs, err := filepath.Abs(file)
 		if err != nil {
 			return nil, input.Bad("checkpoint-file", "%v", err)
@@ -202,7 +235,9 @@ func (inv *invocation) config(ctx context.Context) (*config.Config, error) {
 		cfg.UseCheckpointFile(abs)
 	}
 
-	if err := cfg.Validate(config.RunnerFromEnv(inv.getenv)); err != nil {
+	r := config.RunnerFromEnv(inv.getenv)
+	r.Now = inv.now
+	if err := cfg.Validate(r); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -225,13 +260,25 @@ func defaultCheckpointPath(getenv func(string) string) string {
 func (inv *invocation) readCredentialFiles() error {
 	for _, ff := range fileFlags {
 		both := &input.Error{Inputs: []string{input.Name(ff.key), input.Name(ff.file)}, Problem: "set one, not both"}
+		read := func(path string) (string, error) {
+			// A credential given where its file's path belongs must not
+			// be quoted in "open …: no such file".
+			if m := input.Misplaced(input.Name(ff.file), path); m != "" {
+				return "", input.Bad(input.Name(ff.file), "%s", m)
+			}
+			v, err := readSecretFile(path)
+			if err != nil {
+				return "", input.Bad(input.Name(ff.file), "%v", err)
+			}
+			return v, nil
+		}
 		if path, ok := inv.flags[ff.file]; ok {
 			if _, also := inv.flags[ff.key]; also {
 				return both
 			}
-			v, err := readSecretFile(path)
+			v, err := read(path)
 			if err != nil {
-				return input.Bad(input.Name(ff.file), "%v", err)
+				return err
 			}
 			inv.flags[ff.key], inv.flagFrom[ff.key] = v, "--"+input.Name(ff.file)
 			continue
@@ -246,9 +293,9 @@ func (inv *invocation) readCredentialFiles() error {
 		if inv.env(ff.key) != "" {
 			return both
 		}
-		v, err := readSecretFile(path)
+		v, err := read(path)
 		if err != nil {
-			return input.Bad(input.Name(ff.file), "%v", err)
+			return err
 		}
 		inv.envFiles[ff.key] = v
 	}

@@ -60,8 +60,8 @@ var cliHelp = map[string]help{
 
 	"loop":    {"Command line", "INTERVAL", "run a pass every INTERVAL (at least 1m) until SIGINT or SIGTERM, e.g. 15m; --since applies to the first pass"},
 	"json":    {"Command line", "", "print the report as JSON (one line per pass)"},
-	"demo":    {"Command line", "", "run one pass against a simulated GitHub seeded with failed deliveries and print its SIMULATED summary; with nothing configured the binary does so only when stdout is a terminal, and otherwise exits 2"},
-	"version": {"Command line", "", "print the version and exit"},
+	"demo":    {"Command line", "", "run one pass against a simulated GitHub seeded with failed deliveries and print its report, marked SIMULATED, as a real run prints it (--json and --dry-run apply); with nothing configured the binary does so only when stdout is a terminal, and otherwise exits 2"},
+	"version": {"Command line", "", "print the version and exit: a release's, else the module version or commit Go recorded in the build"},
 }
 
 // flagValue records a flag under its env key.
@@ -88,19 +88,30 @@ func parseCLI(args []string, getenv func(string) string, stdout, stderr io.Write
 		flags: map[string]string{}, flagFrom: map[string]string{}, envFiles: map[string]string{},
 	}
 	fs := inv.flagSet()
-	fs.SetOutput(stderr)
+	// The flag package's messages quote values; they are printed below,
+	// unless they might quote a credential.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usage(fs, getenv))
 			return nil, nil
 		}
+		problem := err.Error()
+		for i, a := range args {
+			if what, _ := input.Shape(a); what != "" {
+				problem = fmt.Sprintf("bad flags; argument %d looks like it holds %s (not shown)", i+1, what)
+				break
+			}
+		}
+		fmt.Fprintln(stderr, "hook-redeliver:", problem)
 		fmt.Fprintln(stderr, "run hook-redeliver --help for the flags and variables")
-		return nil, fmt.Errorf("%w: %w", errUsage, err)
+		return nil, fmt.Errorf("%w: %s", errUsage, problem)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "hook-redeliver: unexpected argument %q: settings are flags (--org acme) or variables; see --help\n", fs.Arg(0))
-		return nil, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+		arg := input.Value("", fs.Arg(0))
+		fmt.Fprintf(stderr, "hook-redeliver: unexpected argument: %s; settings are flags (--org acme) or variables, see --help\n", arg)
+		return nil, fmt.Errorf("%w: unexpected argument: %s", errUsage, arg)
 	}
 	inv.nflags = fs.NFlag()
 	for k, v := range inv.flags {

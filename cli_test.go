@@ -252,7 +252,7 @@ func TestCLIBadInput(t *testing.T) {
 		want string // in stderr
 	}{
 		{"unknown flag", []string{"--nope"}, nil, "run hook-redeliver --help"},
-		{"positional argument", []string{"acme"}, nil, `unexpected argument "acme"`},
+		{"positional argument", []string{"acme"}, nil, `unexpected argument: "acme"; settings are flags`},
 		{"flags but nothing to check", []string{"--dry-run"}, nil, "--app-id / APP_ID: required for the GitHub App's webhook"},
 		{"bad number in a flag", []string{"--org", "acme", "--hook-id", "7", "--max-attempts=many"}, map[string]string{"TOKEN": cliToken}, "--max-attempts: want a whole number"},
 		{"bad number in a variable", nil, map[string]string{"ORG": "acme", "HOOK_ID": "7", "TOKEN": cliToken, "MAX_ATTEMPTS": "many"}, "MAX_ATTEMPTS: want a whole number"},
@@ -915,24 +915,35 @@ func TestCLIVersion(t *testing.T) {
 }
 
 // TestCLIDemo: the demo runs when a person asked for it, --demo or a bare
-// hook-redeliver in a terminal, and its summary says SIMULATED in the title
-// on stdout. With nothing configured and no terminal (a cron job or service
-// that lost its environment) it exits 2 with one line naming what to set.
+// hook-redeliver in a terminal, and prints what a real run of the command
+// line prints (text, or JSON with --json; a dry run with --dry-run), marked
+// SIMULATED. What it says of the simulated GitHub agrees with its report.
+// With nothing configured and no terminal (a cron job or service that lost
+// its environment) it exits 2 with one line naming what to set.
 func TestCLIDemo(t *testing.T) {
 	t.Parallel()
 	// A login shell's environment: nothing of ours, and HOSTNAME, which is
 	// only read next to the scripts' names.
 	env := map[string]string{"HOME": "/root", "PATH": "/usr/bin", "HOSTNAME": "web01.example.com"}
+	banner := regexp.MustCompile(`; ([0-9]+) GUIDs failed in the last 24 hours, which a first run reads, and ([0-9]+) in the 6 hours before, outside its window\n`)
 	for _, tt := range []struct {
 		name     string
 		args     []string
 		terminal bool
 		wantDemo bool
+		json     bool
+		dryRun   bool
+		stderr   string // a line stderr must hold
 	}{
-		{"--demo, stdout a pipe", []string{"--demo"}, false, true},
-		{"--demo, stdout a terminal", []string{"--demo"}, true, true},
-		{"nothing configured, stdout a terminal", nil, true, true},
-		{"nothing configured, stdout a pipe", nil, false, false},
+		{name: "--demo, stdout a pipe", args: []string{"--demo"}, wantDemo: true},
+		{name: "--demo, stdout a terminal", args: []string{"--demo"}, terminal: true, wantDemo: true},
+		{name: "nothing configured, stdout a terminal", terminal: true, wantDemo: true, stderr: "nothing configured"},
+		{name: "nothing configured, stdout a pipe"},
+		{name: "--demo --json", args: []string{"--demo", "--json"}, wantDemo: true, json: true},
+		{name: "--demo --dry-run", args: []string{"--demo", "--dry-run"}, wantDemo: true, dryRun: true},
+		{name: "--demo --dry-run --json", args: []string{"--demo", "--dry-run", "--json"}, wantDemo: true, json: true, dryRun: true},
+		{name: "--demo with a webhook", args: []string{"--demo", "--org", "acme", "--hook-id", "7"}, wantDemo: true,
+			stderr: "hook-redeliver: --demo runs its own simulated App webhook; ignoring --hook-id, --org\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -950,12 +961,60 @@ func TestCLIDemo(t *testing.T) {
 				}
 				return
 			}
-			title, _, _ := strings.Cut(r.stdout, "\n")
-			if r.code != exitOK || !strings.HasPrefix(title, "## ") || !strings.Contains(title, "SIMULATED") {
-				t.Fatalf("want exit 0 and a SIMULATED title on stdout; got %s", r)
+			if r.code != exitOK {
+				t.Fatalf("%s", r)
 			}
-			if strings.Count(r.stdout, "\n## ") != strings.Count(r.stdout, "\n## SIMULATED") {
-				t.Errorf("a title without SIMULATED:\n%s", r.stdout)
+			m := banner.FindStringSubmatch(r.stderr)
+			if m == nil {
+				t.Fatalf("stderr does not say what the simulated GitHub holds:\n%s", r.stderr)
+			}
+			if m[2] == "0" {
+				t.Errorf("no failure outside the window: the demo no longer shows that a first run reads 24 hours")
+			}
+			var failed, redelivered int
+			if tt.json {
+				var rep struct {
+					DryRun    bool                              `json:"dry_run"`
+					Simulated bool                              `json:"simulated"`
+					Totals    struct{ Failed, Redelivered int } `json:"totals"`
+				}
+				if strings.Count(r.stdout, "\n") != 1 || json.Unmarshal([]byte(r.stdout), &rep) != nil {
+					t.Fatalf("want one line of JSON on stdout:\n%s", r.stdout)
+				}
+				if !rep.Simulated || rep.DryRun != tt.dryRun {
+					t.Errorf("simulated %t, dry_run %t; want true, %t", rep.Simulated, rep.DryRun, tt.dryRun)
+				}
+				failed, redelivered = rep.Totals.Failed, rep.Totals.Redelivered
+			} else {
+				// The command line's text report, as a real run prints it.
+				if !strings.HasPrefix(r.stdout, "SIMULATED (demo, nothing was redelivered): GitHub App webhook\n") || strings.Contains(r.stdout, "##") {
+					t.Errorf("want the text report, titled SIMULATED:\n%s", r.stdout)
+				}
+				want := "\n  checkpoint    20"
+				if tt.dryRun {
+					want = "\n  checkpoint    unchanged (dry run)"
+				}
+				if !strings.Contains(r.stdout, want) {
+					t.Errorf("report lacks %q:\n%s", want, r.stdout)
+				}
+				number := func(label string) int {
+					m := regexp.MustCompile(`\n  ` + label + ` +([0-9]+)`).FindStringSubmatch(r.stdout)
+					if m == nil {
+						return 0
+					}
+					n, _ := strconv.Atoi(m[1])
+					return n
+				}
+				failed, redelivered = number("failed GUIDs"), number("redelivered")
+			}
+			if strconv.Itoa(failed) != m[1] {
+				t.Errorf("stderr says %s GUIDs failed in the window, the report %d", m[1], failed)
+			}
+			if (redelivered == 0) != tt.dryRun {
+				t.Errorf("%d redelivered in a run with dry-run %t", redelivered, tt.dryRun)
+			}
+			if !strings.Contains(r.stderr, tt.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.stderr, r.stderr)
 			}
 			// Only the bare command says why it shows a demo.
 			if said := strings.Contains(r.stderr, "nothing configured"); said == (tt.args != nil) {
@@ -1078,5 +1137,31 @@ func TestIsTerminal(t *testing.T) {
 	defer null.Close()
 	if isTerminal(f) || isTerminal(null) {
 		t.Errorf("isTerminal: file %t, %s %t; want false for both", isTerminal(f), os.DevNull, isTerminal(null))
+	}
+}
+
+// TestCLIInputVariablesOutsideActions: the action's INPUT_ variables are
+// read only in a workflow run; outside one, a line on stderr says they are
+// ignored and what to set instead, and nothing else changes.
+func TestCLIInputVariablesOutsideActions(t *testing.T) {
+	t.Parallel()
+	const line = "hook-redeliver: ignoring INPUT_TOKEN, INPUT_ORG, INPUT_HOOK-ID: INPUT_ variables are read only in a workflow run (GITHUB_ACTIONS=true); here set TOKEN, ORG, HOOK_ID or their flags (see --help)\n"
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want string // stderr
+	}{
+		{"nothing else configured", map[string]string{"INPUT_ORG": "acme", "INPUT_HOOK-ID": "1", "INPUT_TOKEN": "x"}, line + unconfiguredMessage + "\n"},
+		{"the shell's spelling", map[string]string{"INPUT_HOOK_ID": "1"}, "hook-redeliver: ignoring INPUT_HOOK_ID: INPUT_ variables are read only in a workflow run (GITHUB_ACTIONS=true); here set HOOK_ID or their flags (see --help)\n" + unconfiguredMessage + "\n"},
+		{"empty, as the runner leaves undeclared inputs", map[string]string{"INPUT_ORG": ""}, unconfiguredMessage + "\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newCLIWorld(t, "")
+			r := w.run(t.Context(), nil, tt.env, run.Deps{})
+			if r.code != exitUsage || r.stderr != tt.want {
+				t.Errorf("want exit 2 and stderr\n%s\ngot %s", tt.want, r)
+			}
+		})
 	}
 }

@@ -36,7 +36,9 @@ func TestBadInputSameInBothModes(t *testing.T) {
 		{"timeout too short", with(org, "timeout", "5s"), "timeout", "want at least 10s"},
 		{"hook-id garbage", with(org, "hook-id", "abc"), "hook-id", "want a webhook id"},
 		{"bad since", with(org, "since", "last tuesday"), "since", "want an RFC 3339 time"},
+		{"since in the future", with(org, "since", "2099-01-01T00:00:00Z"), "since", "is in the future: the runner's clock reads 2026-11-21T06:00:00Z"},
 		{"org and repository", with(org, "repository", "acme/shop"), "org", "not both"},
+		{"token with a line break", with(org, "token", fullToken[:20]+"\n"+fullToken[20:]), "token", "holds a line break at character 21"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

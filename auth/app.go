@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/hook-redeliver/hook-redeliver/internal/clock"
+	"github.com/hook-redeliver/hook-redeliver/internal/input"
 )
 
 const (
@@ -69,9 +70,9 @@ func NewApp(appID string, key *rsa.PrivateKey, srv *clock.Server) (*App, error) 
 	case appID == "":
 		return nil, &InputError{Input: "app-id", Problem: "empty; set it to the App ID or client ID shown on the App's settings page"}
 	case !ValidAppID(appID):
-		// The id is not a secret, so the message can show it.
-		return nil, &InputError{Input: "app-id", Problem: fmt.Sprintf("%q is neither a numeric App ID nor a client ID (like \"Iv23li…\"); "+
-			"copy one from the App's settings page", appID)}
+		// An id is no secret, but what was put in app-id may be one.
+		return nil, &InputError{Input: "app-id", Problem: fmt.Sprintf("%s is neither a numeric App ID nor a client ID (like \"Iv23li…\"); "+
+			"copy one from the App's settings page", input.Value("app-id", appID))}
 	case key == nil:
 		return nil, badKey("no key given")
 	}

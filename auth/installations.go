@@ -271,7 +271,7 @@ func (i *Installations) installationID(ctx context.Context, scope Scope) (int64,
 		inst, _, err = i.client.Apps.FindOrganizationInstallation(ctx, scope.Org)
 	}
 	if err != nil {
-		return 0, i.explain(scope, 0, err)
+		return 0, refused(i.explain(scope, 0, err))
 	}
 	if inst.GetID() == 0 {
 		return 0, fmt.Errorf("finding the GitHub App installation for %s: GitHub returned no installation id", scope)
@@ -307,7 +307,7 @@ func (i *Installations) mint(ctx context.Context, id int64, scope Scope) (string
 			// since.
 			i.forgetLookup(scope)
 		}
-		return "", time.Time{}, i.explain(scope, id, err)
+		return "", time.Time{}, refused(i.explain(scope, id, err))
 	}
 	tok := it.GetToken()
 	if tok == "" {
@@ -365,6 +365,10 @@ func (i *Installations) explain(scope Scope, id int64, err error) error {
 			"to look the installation up: %w", id, i.app(), err)
 	case code == http.StatusNotFound:
 		return fmt.Errorf("installation %d of %s for %s was not found (uninstalled?): %w", id, i.app(), scope, err)
+	case code == http.StatusForbidden && id != 0 && strings.Contains(strings.ToLower(er.Message), "suspended"):
+		return fmt.Errorf("GitHub refused an installation token for %s: installation %d of %s is suspended; an owner of "+
+			"the account can unsuspend it on the installation's Configure page (the account's settings, GitHub Apps), "+
+			"unless the App's owner suspended it: %w", scope, id, i.app(), err)
 	case code == http.StatusUnprocessableEntity && id != 0:
 		msg := fmt.Sprintf("GitHub refused an installation token for %s with permissions %s: grant them in the App's "+
 			"settings (Permissions & events) and accept them on the installation (its Configure page in the "+
@@ -375,6 +379,36 @@ func (i *Installations) explain(scope Scope, id int64, err error) error {
 		return fmt.Errorf("%s: %w", msg, err)
 	}
 	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// RefusedError is GitHub answering a request for an installation, or for
+// an installation token, with a 4xx status: the App is not installed there,
+// the installation lacks a permission asked for or is suspended, or GitHub
+// refused the App JWT. Sending the same request again cannot help, so the
+// transports above do not retry it (Permanent) and the run stops with it.
+// Its message says what was asked, what GitHub answered (status and
+// message) and what to do; it wraps the *github.ErrorResponse.
+type RefusedError struct {
+	Status int // GitHub's HTTP status
+	err    error
+}
+
+func (e *RefusedError) Error() string { return e.err.Error() }
+func (e *RefusedError) Unwrap() error { return e.err }
+
+// Permanent reports that sending the request again cannot help: a transport
+// that retries network errors (ghtransport) returns this error at once.
+func (e *RefusedError) Permanent() bool { return true }
+
+// refused makes err, an explained API error, a *RefusedError when GitHub
+// answered with a 4xx status. Rate limits never get here: the App's
+// transport waits them out or fails with an error of its own.
+func refused(err error) error {
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil && er.Response.StatusCode >= 400 && er.Response.StatusCode < 500 {
+		return &RefusedError{Status: er.Response.StatusCode, err: err}
+	}
+	return err
 }
 
 func (i *Installations) forgetLookup(scope Scope) {

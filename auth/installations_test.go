@@ -36,6 +36,9 @@ type fakeGitHub struct {
 	// deny answers token creation with 422, as GitHub does for
 	// permissions the installation was not granted.
 	deny bool
+	// suspended answers token creation with 403, as GitHub does for a
+	// suspended installation.
+	suspended bool
 	// expire is how many of the next App-JWT requests are refused as
 	// expired, whatever the JWT says, as GitHub does when its clock has
 	// passed exp.
@@ -182,6 +185,9 @@ func (f *fakeGitHub) accessToken(w http.ResponseWriter, r *http.Request) {
 		return
 	case f.deny:
 		writeJSON(w, http.StatusUnprocessableEntity, githubError("The permissions requested are not granted to this installation."))
+		return
+	case f.suspended:
+		writeJSON(w, http.StatusForbidden, githubError("This installation has been suspended"))
 		return
 	}
 	tok := fmt.Sprintf("ghs_%036d", len(f.mints))
@@ -359,6 +365,7 @@ func TestInstallationsErrors(t *testing.T) {
 		name     string
 		scope    Scope
 		deny     bool
+		suspend  bool
 		wrongKey bool
 		expire   int
 		want     []string
@@ -387,6 +394,13 @@ func TestInstallationsErrors(t *testing.T) {
 				"with permissions actions_variables: write, repository_hooks: write",
 				"grant them in the App's settings", "accept them on the installation",
 				"The permissions requested are not granted to this installation."},
+		},
+		{
+			name:    "installation suspended",
+			suspend: true,
+			scope:   Scope{Org: "acme", Permissions: Permissions{"organization_hooks": "write"}},
+			want: []string{`GitHub refused an installation token for organization "acme": installation 11 of the GitHub App (app-id 123) is suspended`,
+				"can unsuspend it on the installation's Configure page", "403 This installation has been suspended"},
 		},
 		{
 			name:     "JWT signature rejected",
@@ -443,7 +457,7 @@ func TestInstallationsErrors(t *testing.T) {
 				verifyWith = &other.PublicKey
 			}
 			f, ts := newFakeGitHub(t, clock.NewVirtual(start), verifyWith)
-			f.deny, f.expire = tc.deny, tc.expire
+			f.deny, f.suspended, f.expire = tc.deny, tc.suspend, tc.expire
 			inst := newInstallations(t, f, ts, key)
 
 			status, err := get(t, inst.RoundTripper(tc.scope, ts.Client().Transport), ts.URL+hooksPath(tc.scope))
@@ -473,6 +487,12 @@ func TestInstallationsErrors(t *testing.T) {
 			var er *github.ErrorResponse
 			if got := errors.As(err, &er); got == tc.notAPI {
 				t.Errorf("errors.As(*github.ErrorResponse) = %v, want %v", got, !tc.notAPI)
+			}
+			// Every answer here is a 4xx: a refusal that sending again
+			// cannot change.
+			var ref *RefusedError
+			if got := errors.As(err, &ref); got == tc.notAPI || got && (ref.Status != er.Response.StatusCode || !ref.Permanent()) {
+				t.Errorf("errors.As(*RefusedError) = %v (%+v), want %v with GitHub's status", got, ref, !tc.notAPI)
 			}
 
 			f.mu.Lock()

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,6 +98,9 @@ type Runner struct {
 	APIURL     string // GITHUB_API_URL
 	Repository string // GITHUB_REPOSITORY
 	RunURL     string // GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID
+	// Now is the runner's clock as the run starts, for inputs that must
+	// not lie ahead of it (since); zero reads the real clock.
+	Now time.Time
 }
 
 // RunnerFromEnv reads what the workflow run says about itself.
@@ -115,6 +120,16 @@ func (c *Config) Validate(r Runner) error {
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, input.Bad(name, format, args...))
 	}
+	// badFrom reports a problem another package found with the value v of
+	// an input. Its text may quote v: a value that looks like a
+	// credential is described instead.
+	badFrom := func(name, v string, err error) {
+		if m := input.Misplaced(name, v); m != "" {
+			bad(name, "%s", m)
+			return
+		}
+		bad(name, "%v", err)
+	}
 
 	// Target.
 	appTarget := c.Org == "" && c.Repository == ""
@@ -129,7 +144,7 @@ func (c *Config) Validate(r Runner) error {
 	case c.AppID == "" && c.PrivateKey != "":
 		bad("app-id", "required with private-key: the App's id or client id")
 	case c.AppID != "" && !auth.ValidAppID(c.AppID):
-		bad("app-id", "want the App's numeric id (such as 123456) or its client id (Iv1.…), got %q", c.AppID)
+		bad("app-id", "want the App's numeric id (such as 123456) or its client id (Iv1.…), got %s", input.Value("app-id", c.AppID))
 	case c.AppID != "":
 		// Parsed here, once: a damaged key is bad input, not a failed run.
 		key, err := auth.ParsePrivateKey(c.PrivateKey)
@@ -148,6 +163,9 @@ func (c *Config) Validate(r Runner) error {
 	if !appTarget && c.Token == "" && c.AppID == "" {
 		bad("token", "required for an organization or repository webhook, unless app-id and private-key are set (the action then uses the App's installation tokens)")
 	}
+	if p := tokenProblem(c.Token); p != "" {
+		bad("token", "%s", p)
+	}
 	if c.InstallationID < 0 {
 		bad("installation-id", "want a positive number, got %d", c.InstallationID)
 	}
@@ -162,7 +180,7 @@ func (c *Config) Validate(r Runner) error {
 	}
 	u, err := url.Parse(api)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		bad("api-url", "want the REST API's base URL such as https://api.github.com or https://ghes.example.com/api/v3, got %q", api)
+		bad("api-url", "want the REST API's base URL such as https://api.github.com or https://ghes.example.com/api/v3, got %s", input.Value("api-url", api))
 	} else {
 		if !strings.HasSuffix(u.Path, "/") {
 			u.Path += "/"
@@ -183,19 +201,23 @@ func (c *Config) Validate(r Runner) error {
 	case cpRepo == "":
 		bad("checkpoint-repository", "required outside a workflow run: the owner/name of the repository holding the checkpoint variable")
 	case !ok:
-		bad("checkpoint-repository", "want owner/name such as octo-org/ops, got %q", cpRepo)
+		bad("checkpoint-repository", "want owner/name such as octo-org/ops, got %s", input.Value("checkpoint-repository", cpRepo))
 	default:
 		c.cpOwner, c.cpRepo = owner, name
 	}
 	if c.CheckpointVariable != "" {
 		if err := checkpoint.ValidateName(c.CheckpointVariable); err != nil {
-			bad("checkpoint-variable", "%v", err)
+			badFrom("checkpoint-variable", c.CheckpointVariable, err)
 		}
 	}
 
 	// Run.
 	if c.Since != "" {
-		s, err := parseSince(c.Since)
+		now := r.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		s, err := parseSince(c.Since, now)
 		if err != nil {
 			bad("since", "%v", err)
 		}
@@ -218,11 +240,11 @@ func (c *Config) Validate(r Runner) error {
 	// Filters and notification.
 	events, err := redeliver.ParseEvents(c.Events)
 	if err != nil {
-		bad("events", "%v", err)
+		badFrom("events", c.Events, err)
 	}
 	excluded, err := redeliver.ParseStatusCodes(c.ExcludeStatusCodes)
 	if err != nil {
-		bad("exclude-status-codes", "%v", err)
+		badFrom("exclude-status-codes", c.ExcludeStatusCodes, err)
 	}
 	c.filter = redeliver.NewFilter(events, excluded)
 	if c.DispatchEventType != "" {
@@ -235,13 +257,64 @@ func (c *Config) Validate(r Runner) error {
 		}
 		owner, name, ok := target.SplitRepository(repo)
 		if !ok {
-			bad("dispatch-repository", "want owner/name of the repository that receives the repository_dispatch event, got %q", repo)
+			bad("dispatch-repository", "want owner/name of the repository that receives the repository_dispatch event, got %s", input.Value("dispatch-repository", repo))
 		}
 		c.dispatchTo = [2]string{owner, name}
 	} else if c.DispatchRepository != "" {
 		bad("dispatch-repository", "set dispatch-event-type too: it names the repository_dispatch event to send")
 	}
+
+	// A credential in an input that holds none is refused even where that
+	// input's rules would take it, or it would reach the log (the first
+	// line names the target and the checkpoint variable). An input whose
+	// own check failed has said so already, describing the value.
+	v := reflect.ValueOf(c).Elem()
+	for _, s := range Settings() {
+		if s.typ.Kind() != reflect.String || faulted(errs, s.Flag) {
+			continue
+		}
+		if m := input.Misplaced(s.Flag, v.Field(s.index).String()); m != "" {
+			bad(s.Flag, "%s", m)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// tokenProblem says why tok cannot be sent as the value of an
+// Authorization header, or "" if it can. Without this check Go's HTTP client
+// refuses every request before it leaves, and the refusal looks like a
+// network error. Leading and trailing whitespace is trimmed from every
+// input already, so what is left is inside the token.
+func tokenProblem(tok string) string {
+	for i, r := range []rune(tok) {
+		if r > ' ' && r < 0x7f {
+			continue
+		}
+		what := "a control character"
+		switch {
+		case r == '\n' || r == '\r':
+			what = "a line break"
+		case r == ' ':
+			what = "a space"
+		case r > 0x7f:
+			what = "a character outside ASCII"
+		}
+		return fmt.Sprintf("%s holds %s at character %d, and a token is visible ASCII only: it cannot be sent in a request header; "+
+			"check that the secret holds the token alone, on one line (leading and trailing whitespace is trimmed already)",
+			input.Value("token", tok), what, i+1)
+	}
+	return ""
+}
+
+// faulted reports whether errs has an *input.Error naming the input.
+func faulted(errs []error, name string) bool {
+	for _, err := range errs {
+		var in *input.Error
+		if errors.As(err, &in) && slices.Contains(in.Inputs, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Target is the webhooks the inputs ask for.

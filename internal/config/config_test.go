@@ -69,6 +69,9 @@ func TestHookIDTakesAPastedURL(t *testing.T) {
 		{name: "a repository page", inputs: map[string]string{"REPOSITORY": "acme/shop", "HOOK_ID": "https://github.com/acme/shop"}, wantErr: notAHook},
 		{name: "the App's hook", inputs: map[string]string{"REPOSITORY": "acme/shop", "HOOK_ID": "https://api.github.com/app/hook/deliveries"}, wantErr: notAHook},
 		{name: "a bad login", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://api.github.com/orgs/-acme-/hooks/1"}, wantErr: notAHook},
+		{name: "a URL with a token in it", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://x:ghp_0123456789abcdefghijABCDEFGHIJ012345@github.com/orgs/acme/hooks/1"},
+			wantErr: "input hook-id: got a value of 79 characters holding what looks like a GitHub token (not shown)"},
+		{name: "a URL with a user in it", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://me@github.com/organizations/acme/settings/hooks/1"}, wantErr: notAHook},
 
 		{name: "another org", inputs: map[string]string{"ORG": "acme", "HOOK_ID": "https://github.com/organizations/other/settings/hooks/1"},
 			wantErr: `input hook-id: "https://github.com/organizations/other/settings/hooks/1" is a webhook of organization other, but org is acme`},
@@ -148,6 +151,124 @@ func TestWhatTheAPISays(t *testing.T) {
 			}
 			if got := cfg.ReceiverTimeout(); got != tt.answer {
 				t.Errorf("receiver timeout %s, want %s", got, tt.answer)
+			}
+		})
+	}
+}
+
+// TestCredentialInAnotherInput: a key or token in an input that holds none
+// is bad input, described and never shown, even in an input whose own rules
+// would take it (a token is a valid variable name and event type); one
+// error per input.
+func TestCredentialInAnotherInput(t *testing.T) {
+	t.Parallel()
+	const token = "ghp_0123456789abcdefghijABCDEFGHIJ012345"
+	tests := []struct {
+		key, v, want string
+	}{
+		{"CHECKPOINT_VARIABLE", token, "input checkpoint-variable: got a value that looks like a GitHub token (40 characters, not shown); a credential belongs in private-key or token, never here"},
+		{"EVENTS", "push, " + token, "input events: got a value of 46 characters holding what looks like a GitHub token (not shown); a credential belongs"},
+		{"DISPATCH_EVENT_TYPE", token, "input dispatch-event-type: got a value that looks like a GitHub token"},
+		{"API_URL", "https://" + token + "@ghes.example.com/api/v3", "input api-url: got a value of 73 characters holding what looks like a GitHub token"},
+		{"APP_ID", testKeyPEM(), "input app-id: want the App's numeric id (such as 123456) or its client id (Iv1.…), got a value that looks like a PEM private key ("},
+		{"ORG", token, "input org: a value that looks like a GitHub token (40 characters, not shown) is not an organization login"},
+		{"MAX_ATTEMPTS", token, "input max-attempts: want a whole number, got a value that looks like a GitHub token (40 characters, not shown)"},
+		{"SINCE", token, "(36h, 3d), got a value that looks like a GitHub token (40 characters, not shown)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"TOKEN": "t", "ORG": "acme", "HOOK_ID": "1", tt.key: tt.v}
+			if tt.key == "APP_ID" {
+				env["PRIVATE_KEY"] = testKeyPEM()
+			}
+			cfg, err := Load(t.Context(), envconfig.MapLookuper(env))
+			if err == nil {
+				err = cfg.Validate(Runner{Repository: "acme/ops"})
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+			if n := strings.Count(err.Error(), "\n"); n > 0 {
+				t.Errorf("%d errors, want one: %v", n+1, err)
+			}
+			for line := range strings.SplitSeq(tt.v, "\n") {
+				if len(line) > 5 && strings.Contains(err.Error(), line) {
+					t.Errorf("the error shows %q", line)
+				}
+			}
+		})
+	}
+}
+
+// TestTokenThatCannotBeSent: a token with a character that cannot be in a
+// request header is bad input naming token, described, never shown.
+func TestTokenThatCannotBeSent(t *testing.T) {
+	t.Parallel()
+	const half = "ghp_0123456789abcdefgh"
+	for _, tt := range []struct{ name, token, want string }{
+		{"a line break", half + "\nijABCDEFGHIJ012345", "input token: a value of 41 characters (not shown) holds a line break at character 23, and a token is visible ASCII only: it cannot be sent in a request header; check that the secret holds the token alone, on one line (leading and trailing whitespace is trimmed already)"},
+		{"a space", half + " ijABCDEFGHIJ012345", "holds a space at character 23"},
+		{"a tab", half + "\tijABCDEFGHIJ012345", "holds a control character at character 23"},
+		{"outside ASCII", half + "é", "holds a character outside ASCII at character 23"},
+		{"a key", testKeyPEM(), "input token: a value that looks like a PEM private key ("},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := Load(t.Context(), envconfig.MapLookuper(map[string]string{"TOKEN": tt.token, "ORG": "acme", "HOOK_ID": "1"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = cfg.Validate(Runner{Repository: "acme/ops"})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+			for _, part := range append(strings.Fields(tt.token), half) {
+				if len(part) > 5 && strings.Contains(err.Error(), part) {
+					t.Errorf("the error shows %q", part)
+				}
+			}
+		})
+	}
+}
+
+// TestSinceInTheFuture: a since time more than a few minutes ahead of the
+// runner's clock is bad input naming since; a little ahead is clock skew,
+// and a duration is always back from now.
+func TestSinceInTheFuture(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		since   string
+		want    time.Time // the window's start, for now
+		wantErr string
+	}{
+		{since: "2099-01-01T00:00:00Z", wantErr: `input since: "2099-01-01T00:00:00Z" is in the future: the runner's clock reads 2026-11-21T06:00:00Z; give a past time, or a duration back from now such as 36h or 3d`},
+		{since: "4070908800000", wantErr: `input since: "4070908800000" (2099-01-01T00:00:00Z) is in the future`},
+		{since: "2026-11-21T06:06:00Z", wantErr: "is in the future"},
+		{since: "2026-11-21T06:04:00Z", want: time.Date(2026, 11, 21, 6, 4, 0, 0, time.UTC)},
+		{since: "2026-11-20T06:00:00+01:00", want: time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC)},
+		{since: "36h", want: now.Add(-36 * time.Hour)},
+		{since: "3d", want: now.Add(-72 * time.Hour)},
+	} {
+		t.Run(tt.since, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := Load(t.Context(), envconfig.MapLookuper(map[string]string{"TOKEN": "t", "ORG": "acme", "HOOK_ID": "1", "SINCE": tt.since}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = cfg.Validate(Runner{Repository: "acme/ops", Now: now})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.ReadFrom()(now); !got.Equal(tt.want) {
+				t.Errorf("reads from %s, want %s", got, tt.want)
 			}
 		})
 	}

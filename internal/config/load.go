@@ -20,6 +20,7 @@ type Setting struct {
 	Default string // from the default= tag option; "" if none
 	IsBool  bool
 	typ     reflect.Type
+	index   int // of the field in Config
 }
 
 // Settings lists Config's fields with an env tag, in order. The command
@@ -35,7 +36,7 @@ func Settings() []Setting {
 			continue
 		}
 		key, opts, _ := strings.Cut(tag, ",")
-		k := Setting{Key: strings.TrimSpace(key), IsBool: f.Type.Kind() == reflect.Bool, typ: f.Type}
+		k := Setting{Key: strings.TrimSpace(key), IsBool: f.Type.Kind() == reflect.Bool, typ: f.Type, index: i}
 		k.Flag = input.Name(k.Key)
 		// As go-envconfig reads it: everything after "default=" is the
 		// default, commas included.
@@ -68,7 +69,12 @@ func (k Setting) check(v string) error {
 		want = "a whole number"
 	}
 	if err != nil {
-		return input.Bad(k.Flag, "want %s (%v)", want, err)
+		// Not err's text: it quotes the value, which may be a credential
+		// put in the wrong input.
+		if errors.Is(err, strconv.ErrRange) {
+			want += " in range"
+		}
+		return input.Bad(k.Flag, "want %s, got %s", want, input.Value(k.Flag, v))
 	}
 	return nil
 }

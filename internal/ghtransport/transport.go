@@ -9,7 +9,10 @@
 //     run never dies half-way with nothing written;
 //   - transient failures (5xx, network errors): retried with jittered
 //     exponential backoff, except for POST, whose outcome is then unknown and
-//     is left to the caller (a redelivery must never be sent twice);
+//     is left to the caller (a redelivery must never be sent twice). An
+//     error of the transport beneath that says it is Permanent (a credential
+//     GitHub refused to mint, auth.RefusedError) is no network error: it is
+//     returned at once;
 //   - pacing: mutating requests are spaced out, as GitHub's best practices ask;
 //   - GitHub's clock: every Date header feeds a clock.Server.
 //
@@ -129,7 +132,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp, err := t.next.RoundTrip(send)
 		if err != nil {
-			if ctx.Err() != nil || !idempotent(req.Method) || attempt >= t.opts.Retries {
+			if ctx.Err() != nil || !idempotent(req.Method) || attempt >= t.opts.Retries || permanent(err) {
 				return nil, err
 			}
 			if werr := t.wait(ctx, t.backoff(attempt), "network error: "+err.Error()); werr != nil {
@@ -162,6 +165,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Header.Del("X-RateLimit-Reset")
 		return resp, nil
 	}
+}
+
+// Permanent is implemented by errors of the transport beneath that sending
+// the request again cannot cure, such as auth.RefusedError: GitHub refused
+// the credential the request needs. Any other error of that transport is
+// taken for a network error and retried.
+type Permanent interface {
+	Permanent() bool
+}
+
+func permanent(err error) bool {
+	var p Permanent
+	return errors.As(err, &p) && p.Permanent()
 }
 
 // rewind returns the request to send for this attempt: the caller's request

@@ -263,3 +263,61 @@ func TestObservesGitHubsClock(t *testing.T) {
 		t.Errorf("GitHub time estimated %s off", d)
 	}
 }
+
+// failing is a transport beneath that fails every request with err, before
+// sending it, as an auth transport does when it cannot get a credential.
+type failing struct {
+	mu    sync.Mutex
+	calls int
+	err   error
+}
+
+func (f *failing) RoundTrip(*http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	return nil, f.err
+}
+
+type refusal struct{}
+
+func (refusal) Error() string   { return "GitHub refused an installation token" }
+func (refusal) Permanent() bool { return true }
+
+// TestDoesNotRetryAPermanentError: an error of the transport beneath that
+// says it is Permanent (a credential GitHub refused) is returned at once,
+// not retried and logged as a network error; any other is retried.
+func TestDoesNotRetryAPermanentError(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		err   error
+		calls int
+	}{
+		{"permanent", fmt.Errorf("mint: %w", refusal{}), 1},
+		{"a network error", errors.New("connection reset by peer"), 6},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			vc := clock.NewVirtual(t0)
+			below := &failing{err: tt.err}
+			var logged []string
+			tr := New(below, Options{Server: clock.NewServer(vc), Logf: func(format string, args ...any) {
+				logged = append(logged, fmt.Sprintf(format, args...))
+			}})
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://api.github.com/orgs/acme/hooks/1/deliveries", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tr.RoundTrip(req); !errors.Is(err, tt.err) {
+				t.Errorf("err = %v, want %v", err, tt.err)
+			}
+			if below.calls != tt.calls {
+				t.Errorf("%d attempts, want %d", below.calls, tt.calls)
+			}
+			if tt.calls == 1 && len(logged) > 0 {
+				t.Errorf("logged %q", logged)
+			}
+		})
+	}
+}

@@ -18,7 +18,7 @@ type Error struct {
 	// line's own settings likewise ("token-file", "repo-owner"); two when
 	// they conflict.
 	Inputs  []string
-	Problem string // what is wrong and how to fix it; never a secret's value
+	Problem string // what is wrong and how to fix it; a value in it is rendered by Value, never shown if secret
 }
 
 func (e *Error) Error() string {

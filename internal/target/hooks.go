@@ -40,6 +40,12 @@ func parseHookID(v, org, repository string) (Hooks, []input.Note, []error) {
 	)
 	bad := func(format string, args ...any) { errs = append(errs, input.Bad("hook-id", format, args...)) }
 	appTarget := org == "" && repository == ""
+	// Judged whole, before it is split: each line of a key alone may look
+	// like nothing in particular.
+	if m := input.Misplaced("hook-id", v); m != "" {
+		bad("%s", m)
+		return h, nil, errs
+	}
 	switch v = strings.TrimSpace(v); {
 	case appTarget && v != "":
 		if u, ok := parseHookURL(v); ok {
@@ -47,7 +53,7 @@ func parseHookID(v, org, repository string) (Hooks, []input.Note, []error) {
 			if u.org == "" {
 				set = "repository to " + u.owner + "/" + u.repo
 			}
-			bad("%q is a webhook of %s: set %s as well (with neither org nor repository set, the action handles the GitHub App's own webhook, which has no hook id)", v, u.where(), set)
+			bad("%s is a webhook of %s: set %s as well (with neither org nor repository set, the action handles the GitHub App's own webhook, which has no hook id)", input.Value("hook-id", v), u.where(), set)
 			break
 		}
 		bad("the GitHub App webhook has no hook id; set org or repository to target an organization or repository webhook, or leave hook-id empty")
@@ -62,16 +68,16 @@ func parseHookID(v, org, repository string) (Hooks, []input.Note, []error) {
 				continue
 			}
 			if !strings.HasPrefix(f, "https://") && !strings.HasPrefix(f, "http://") {
-				bad("want a webhook id such as 12345678, a list such as 123,456, or all; got %q", f)
+				bad("want a webhook id such as 12345678, a list such as 123,456, or all; got %s", input.Value("hook-id", f))
 				continue
 			}
 			u, ok := parseHookURL(f)
 			if !ok {
-				bad("want a webhook id such as 12345678, or the URL of its settings page or REST API such as https://github.com/organizations/octo-org/settings/hooks/12345678 or https://api.github.com/repos/octo-org/octo-repo/hooks/12345678; got %q", f)
+				bad("want a webhook id such as 12345678, or the URL of its settings page or REST API such as https://github.com/organizations/octo-org/settings/hooks/12345678 or https://api.github.com/repos/octo-org/octo-repo/hooks/12345678; got %s", input.Value("hook-id", f))
 				continue
 			}
 			if err := u.agrees(org, repository); err != "" {
-				bad("%q %s", f, err)
+				bad("%s %s", input.Value("hook-id", f), err)
 				continue
 			}
 			h.IDs = append(h.IDs, u.id)

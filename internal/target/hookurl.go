@@ -26,7 +26,9 @@ type hookURL struct {
 // #fragment) is ignored. It reports false for anything else.
 func parseHookURL(s string) (hookURL, bool) {
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	// A URL with a user or password in it is no page of GitHub's, and may
+	// hold a token: it is not read, and the message describes it.
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 		return hookURL{}, false
 	}
 	seg := strings.Split(strings.Trim(u.Path, "/"), "/")

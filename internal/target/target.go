@@ -54,13 +54,13 @@ func Parse(org, repository, hookID string) (Spec, []input.Note, []error) {
 		errs = append(errs, input.Bad("org", "set org or repository, not both (org for an organization webhook, repository for a repository webhook, neither for the App's webhook)"))
 	case org != "":
 		if !ValidLogin(org) {
-			errs = append(errs, input.Bad("org", "%q is not an organization login", org))
+			errs = append(errs, input.Bad("org", "%s is not an organization login", input.Value("org", org)))
 		}
 		s.Base = redeliver.Target{Org: org}
 	case repository != "":
 		owner, name, ok := SplitRepository(repository)
 		if !ok {
-			errs = append(errs, input.Bad("repository", "want owner/name such as octo-org/octo-repo, got %q", repository))
+			errs = append(errs, input.Bad("repository", "want owner/name such as octo-org/octo-repo, got %s", input.Value("repository", repository)))
 		}
 		s.Base = redeliver.Target{Owner: owner, Repo: name}
 	}

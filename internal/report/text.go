@@ -23,7 +23,11 @@ func (r *Run) Text() string {
 		}
 		c := counts(res)
 		fmt.Fprintf(&b, "  window        %s → %s UTC\n", day(res.Since), day(res.Until))
-		fmt.Fprintf(&b, "  read          %d deliveries in %d pages\n", res.Scanned, res.Pages)
+		fmt.Fprintf(&b, "  read          %d deliveries in %s", res.Scanned, plural(res.Pages-res.ReadBack, "page"))
+		if res.ReadBack > 0 {
+			fmt.Fprintf(&b, ", and the newest %s while redelivering", times(res.ReadBack))
+		}
+		b.WriteString("\n")
 		if rc := res.Receiver; rc.State == redeliver.ReceiverDown {
 			fmt.Fprintf(&b, "  receiver      DOWN since %s UTC, %d GUIDs waiting%s (%s)\n", day(rc.Since), res.Waiting(), behind(res), rc.How)
 		} else if rc.State != "" {

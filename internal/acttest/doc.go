@@ -20,4 +20,12 @@
 // The job and step containers use the host's network and reach the fake on
 // 127.0.0.1. If act, Docker or an image is missing the test fails loudly:
 // skipping is the script's decision, not the test's.
+//
+// TestReleaseRehearsal runs the same workflow from an action.yml as a release
+// makes it: pinned by .github/release/pin-image.sh to an image by digest on a
+// registry, with no local copy of the image, so that act must pull it.
+// .ci/release-rehearsal.sh starts that registry on 127.0.0.1, pushes the
+// image, pins a copy of action.yml and runs
+//
+//	go test -count=1 -tags act -run '^TestReleaseRehearsal$' ./internal/acttest/ -v -act ACT -job-image hook-redeliver-ci/job:busybox -pinned-action PINNED/action.yml -registry-log REGISTRY.log
 package acttest

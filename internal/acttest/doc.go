@@ -11,7 +11,8 @@
 //
 // The test needs act, a Docker engine, the action's image and a job image
 // with a shell, so it only builds with the act tag; without it the package
-// is empty. .ci/act.sh installs and builds all of that and then runs
+// has one test, which skips and says how to run the real one. .ci/act.sh
+// installs and builds all of that and then runs
 //
 //	go test -count=1 -tags act -run TestAct ./internal/acttest/ -v -act ACT -image hook-redeliver:ci -job-image hook-redeliver-ci/job:busybox
 //

@@ -135,3 +135,22 @@ func TestReleaseWorkflow(t *testing.T) {
 		t.Errorf("the prepare job does not try %s", pinScript)
 	}
 }
+
+// TestReleaseDoc: RELEASE.md names the pin script, tells users how to
+// verify the provenance, and says what only GitHub can check.
+func TestReleaseDoc(t *testing.T) {
+	t.Parallel()
+	doc := string(readRepo(t, "RELEASE.md"))
+	for _, want := range []string{
+		pinScript, "gh attestation verify", "oci://ghcr.io/", "--owner",
+		"## What CI rehearses", "## What only GitHub can check", ".ci/release-rehearsal.sh",
+		"CHANGELOG.md",
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("RELEASE.md does not say %q", want)
+		}
+	}
+	if strings.Contains(doc, "docker://ghcr.io/<owner>/<repo>:vX.Y.Z") {
+		t.Error("RELEASE.md still has the release's action.yml name the image by tag")
+	}
+}

@@ -23,9 +23,15 @@ cleanup_dirs=()
 # Functions that cleanup calls first, in order, while Docker still runs.
 cleanup_funcs=()
 skipped=0
+# Set by fail and skip, which say why they exit.
+reported=0
 
 log() { printf '==> %s\n' "$*" >&2; }
-fail() { printf '%s FAILED: %s\n' "$CHECK" "$*" >&2; exit "$EXIT_FAILED"; }
+fail() {
+  printf '%s FAILED: %s\n' "$CHECK" "$*" >&2
+  reported=1
+  exit "$EXIT_FAILED"
+}
 
 skip() {
   {
@@ -36,6 +42,7 @@ skip() {
     echo
   } >&2
   skipped=1
+  reported=1
   exit "$EXIT_SKIPPED"
 }
 
@@ -55,9 +62,18 @@ cleanup() {
   # Exit code 3 means "skipped" only when skip said so; any other command
   # that happened to fail with 3 under set -e is a plain failure.
   if ((rc == EXIT_SKIPPED && !skipped)); then rc=$EXIT_FAILED; fi
+  # A command that failed under set -e, rather than fail or skip, says
+  # nothing of its own: name it.
+  if ((rc != 0 && !reported)); then
+    printf '%s FAILED: %s exited %d\n' "$CHECK" "${failed_at:-a command}" "$rc" >&2
+  fi
   exit "$rc"
 }
 trap cleanup EXIT
+# Remember the last command that failed, in functions too (errtrace).
+failed_at=
+set -E
+trap 'failed_at="${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
 
 # as_root runs a command as root: directly when we are root, through
 # non-interactive sudo otherwise.

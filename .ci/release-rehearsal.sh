@@ -111,13 +111,15 @@ http:
   addr: 127.0.0.1:0
   secret: hook-redeliver-release-rehearsal
 EOF
-  OTEL_TRACES_EXPORTER=none setsid "$registry" serve "$dir/config.yml" </dev/null >"$registry_log" 2>&1 &
+  # The log exists before the registry starts, for the reads below.
+  : >"$registry_log"
+  OTEL_TRACES_EXPORTER=none setsid "$registry" serve "$dir/config.yml" </dev/null >>"$registry_log" 2>&1 &
   registry_pid=$!
   cleanup_funcs+=(stop_registry)
 
   local i
   for ((i = 0; i < 100; i++)); do
-    registry_addr=$(sed -n 's/.*msg="listening on \(127\.0\.0\.1:[0-9]*\)".*/\1/p' "$registry_log" | head -n 1)
+    registry_addr=$(sed -n 's/.*msg="listening on \(127\.0\.0\.1:[0-9]*\)".*/\1/p' "$registry_log" | head -n 1) || true
     [[ -n $registry_addr ]] && break
     kill -0 "$registry_pid" 2>/dev/null || break
     sleep 0.1

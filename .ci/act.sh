@@ -26,65 +26,12 @@
 #   KEEP_DOCKERD=1        leave a dockerd that this script started running
 set -euo pipefail
 
-readonly ACT_MODULE=github.com/nektos/act
-readonly ACT_VERSION=v0.2.89
-readonly JOB_TAG=hook-redeliver-ci/job:busybox
-# Bump when the job image's recipe below changes, so cached copies are rebuilt.
-readonly JOB_RECIPE=1
-readonly JOB_LABEL=dev.hook-redeliver.ci.job
-
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 image=${HOOK_REDELIVER_IMAGE:-hook-redeliver:ci}
 
 CHECK="act check"
 # shellcheck source=lib.sh
 source "$root/.ci/lib.sh"
-
-# ensure_act sets act to a binary of ACT_VERSION, installing it with
-# go install into a cache directory the first time.
-ensure_act() {
-  if [[ -n ${ACT:-} ]]; then
-    act=$ACT
-    log "using act from the environment: $act ($("$act" --version 2>&1))"
-    return 0
-  fi
-  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/hook-redeliver-ci/act-$ACT_VERSION"
-  act=$dir/act
-  if [[ -x $act ]] && [[ $("$act" --version 2>/dev/null) == "act version ${ACT_VERSION#v}" ]]; then
-    log "reusing $act"
-    return 0
-  fi
-  log "installing $ACT_MODULE@$ACT_VERSION into $dir"
-  mkdir -p "$dir"
-  GOBIN=$dir go install "$ACT_MODULE@$ACT_VERSION" || fail "go install $ACT_MODULE@$ACT_VERSION failed"
-  [[ $("$act" --version 2>&1) == "act version ${ACT_VERSION#v}" ]] ||
-    fail "$act says \"$("$act" --version 2>&1)\", want act version ${ACT_VERSION#v}"
-}
-
-# build_job_image makes the image act starts for the job: busybox's sh and
-# applets (act keeps the container up with tail, runs steps with sh and lays
-# out files with the Docker API), nothing else.
-build_job_image() {
-  ensure_static_busybox
-  local want have
-  want="busybox-$(busybox_version)/r$JOB_RECIPE"
-  have=$(docker image inspect -f "{{ index .Config.Labels \"$JOB_LABEL\" }}" "$JOB_TAG" 2>/dev/null || true)
-  if [[ $have == "$want" ]]; then
-    log "reusing job image $JOB_TAG ($want)"
-    return 0
-  fi
-  log "building job image $JOB_TAG ($want)"
-  local rootfs
-  rootfs=$(mktemp -d -t hook-redeliver-job.XXXXXX)
-  cleanup_dirs+=("$rootfs")
-  busybox_rootfs "$rootfs"
-  tar -C "$rootfs" --numeric-owner --owner=0 --group=0 -cf - . |
-    docker import \
-      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      --change 'ENV HOME=/root' \
-      --change "LABEL $JOB_LABEL=$want" \
-      - "$JOB_TAG" >/dev/null
-}
 
 main() {
   cd "$root"

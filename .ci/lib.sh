@@ -1,8 +1,9 @@
 # shellcheck shell=bash
-# What .ci/container.sh and .ci/act.sh share: logging, the exit-code
-# convention, root and apt, starting a Docker engine, and the busybox root
-# file system both make images from. Source it after setting CHECK (the
-# check's name in messages, e.g. "container test") and `set -euo pipefail`.
+# What the checks under .ci share: logging, the exit-code convention, clean-up,
+# root and apt, starting a Docker engine, the busybox root file system the
+# stand-in images are made from, and act with its job image (act.sh and
+# release-rehearsal.sh). Source it after setting CHECK (the check's name in
+# messages, e.g. "container test") and `set -euo pipefail`.
 #
 # Exit codes of a script that sources this:
 #   0  passed
@@ -19,10 +20,18 @@ readonly EXIT_SKIPPED=3
 
 dockerd_pid=
 cleanup_dirs=()
+# Functions that cleanup calls first, in order, while Docker still runs.
+cleanup_funcs=()
 skipped=0
+# Set by fail and skip, which say why they exit.
+reported=0
 
 log() { printf '==> %s\n' "$*" >&2; }
-fail() { printf '%s FAILED: %s\n' "$CHECK" "$*" >&2; exit "$EXIT_FAILED"; }
+fail() {
+  printf '%s FAILED: %s\n' "$CHECK" "$*" >&2
+  reported=1
+  exit "$EXIT_FAILED"
+}
 
 skip() {
   {
@@ -33,11 +42,13 @@ skip() {
     echo
   } >&2
   skipped=1
+  reported=1
   exit "$EXIT_SKIPPED"
 }
 
 cleanup() {
-  local rc=$? d
+  local rc=$? d f
+  for f in "${cleanup_funcs[@]}"; do "$f" || true; done
   for d in "${cleanup_dirs[@]}"; do rm -rf -- "$d"; done
   if [[ -n $dockerd_pid && ${KEEP_DOCKERD:-} != 1 ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
     log "stopping the dockerd this script started (pid $dockerd_pid)"
@@ -51,9 +62,18 @@ cleanup() {
   # Exit code 3 means "skipped" only when skip said so; any other command
   # that happened to fail with 3 under set -e is a plain failure.
   if ((rc == EXIT_SKIPPED && !skipped)); then rc=$EXIT_FAILED; fi
+  # A command that failed under set -e, rather than fail or skip, says
+  # nothing of its own: name it.
+  if ((rc != 0 && !reported)); then
+    printf '%s FAILED: %s exited %d\n' "$CHECK" "${failed_at:-a command}" "$rc" >&2
+  fi
   exit "$rc"
 }
 trap cleanup EXIT
+# Remember the last command that failed, in functions too (errtrace).
+failed_at=
+set -E
+trap 'failed_at="${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
 
 # as_root runs a command as root: directly when we are root, through
 # non-interactive sudo otherwise.
@@ -146,4 +166,58 @@ busybox_version() {
   local banner
   banner=$(/bin/busybox 2>&1 || true)
   awk 'NR == 1 { print $2; exit }' <<<"$banner"
+}
+
+# act: nektos/act from the Go module proxy, and the image it runs a job in.
+readonly ACT_MODULE=github.com/nektos/act
+readonly ACT_VERSION=v0.2.89
+readonly JOB_TAG=hook-redeliver-ci/job:busybox
+# Bump when the job image's recipe (build_job_image) changes, so cached copies are rebuilt.
+readonly JOB_RECIPE=1
+readonly JOB_LABEL=dev.hook-redeliver.ci.job
+
+# ensure_act sets act to a binary of ACT_VERSION, installing it with
+# go install into a cache directory the first time.
+ensure_act() {
+  if [[ -n ${ACT:-} ]]; then
+    act=$ACT
+    log "using act from the environment: $act ($("$act" --version 2>&1))"
+    return 0
+  fi
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/hook-redeliver-ci/act-$ACT_VERSION"
+  act=$dir/act
+  if [[ -x $act ]] && [[ $("$act" --version 2>/dev/null) == "act version ${ACT_VERSION#v}" ]]; then
+    log "reusing $act"
+    return 0
+  fi
+  log "installing $ACT_MODULE@$ACT_VERSION into $dir"
+  mkdir -p "$dir"
+  GOBIN=$dir go install "$ACT_MODULE@$ACT_VERSION" || fail "go install $ACT_MODULE@$ACT_VERSION failed"
+  [[ $("$act" --version 2>&1) == "act version ${ACT_VERSION#v}" ]] ||
+    fail "$act says \"$("$act" --version 2>&1)\", want act version ${ACT_VERSION#v}"
+}
+
+# build_job_image makes the image act starts for the job: busybox's sh and
+# applets (act keeps the container up with tail, runs steps with sh and lays
+# out files with the Docker API), nothing else.
+build_job_image() {
+  ensure_static_busybox
+  local want have
+  want="busybox-$(busybox_version)/r$JOB_RECIPE"
+  have=$(docker image inspect -f "{{ index .Config.Labels \"$JOB_LABEL\" }}" "$JOB_TAG" 2>/dev/null || true)
+  if [[ $have == "$want" ]]; then
+    log "reusing job image $JOB_TAG ($want)"
+    return 0
+  fi
+  log "building job image $JOB_TAG ($want)"
+  local rootfs
+  rootfs=$(mktemp -d -t hook-redeliver-job.XXXXXX)
+  cleanup_dirs+=("$rootfs")
+  busybox_rootfs "$rootfs"
+  tar -C "$rootfs" --numeric-owner --owner=0 --group=0 -cf - . |
+    docker import \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'ENV HOME=/root' \
+      --change "LABEL $JOB_LABEL=$want" \
+      - "$JOB_TAG" >/dev/null
 }

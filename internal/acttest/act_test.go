@@ -36,6 +36,10 @@ var (
 	actBin   = flag.String("act", envOr("HOOK_REDELIVER_ACT", "act"), "act binary (default $HOOK_REDELIVER_ACT, else act on PATH)")
 	image    = flag.String("image", envOr("HOOK_REDELIVER_IMAGE", "hook-redeliver:ci"), "the action's image (default $HOOK_REDELIVER_IMAGE, else hook-redeliver:ci)")
 	jobImage = flag.String("job-image", envOr("HOOK_REDELIVER_JOB_IMAGE", "hook-redeliver-ci/job:busybox"), "image act runs the job in; needs sh (default $HOOK_REDELIVER_JOB_IMAGE, else hook-redeliver-ci/job:busybox)")
+
+	// The release rehearsal's (.ci/release-rehearsal.sh).
+	pinnedAction = flag.String("pinned-action", "", "TestReleaseRehearsal: action.yml as the release makes it, pinned by .github/release/pin-image.sh to an image on a local registry")
+	registryLog  = flag.String("registry-log", "", "TestReleaseRehearsal: the local registry's log, with its access log")
 )
 
 func envOr(name, def string) string {
@@ -57,9 +61,9 @@ const (
 
 var hook = fakegithub.OrgHook("acme", 77)
 
-// requireTools fails the test when act, Docker or an image is missing: the
-// script only runs it after setting all of them up.
-func requireTools(t *testing.T) {
+// requireTools fails the test when act, Docker or one of the images is
+// missing: the script only runs it after setting all of them up.
+func requireTools(t *testing.T, images ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -72,14 +76,14 @@ func requireTools(t *testing.T) {
 	if out, err := exec.CommandContext(ctx, "docker", "version", "-f", "{{.Server.Version}}").CombinedOutput(); err != nil {
 		problems = append(problems, fmt.Sprintf("docker does not answer (%v): %s", err, bytes.TrimSpace(out)))
 	} else {
-		for _, img := range []string{*image, *jobImage} {
+		for _, img := range images {
 			if out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "-f", "{{.Id}}", img).CombinedOutput(); err != nil {
 				problems = append(problems, fmt.Sprintf("image %s is not there (%v): %s", img, err, bytes.TrimSpace(out)))
 			}
 		}
 	}
 	if len(problems) > 0 {
-		t.Fatalf("\n%[1]s\nACT TEST CANNOT RUN:\n%[2]s\nRun it through .ci/act.sh, which installs act, starts Docker and builds both images first.\n%[1]s",
+		t.Fatalf("\n%[1]s\nACT TEST CANNOT RUN:\n%[2]s\nRun it through .ci/act.sh (or .ci/release-rehearsal.sh for TestReleaseRehearsal), which install act, start Docker and build the images first.\n%[1]s",
 			strings.Repeat("#", 74), strings.Join(problems, "\n"))
 	}
 }
@@ -104,13 +108,19 @@ func randomHex(t *testing.T, n int) string {
 	return hex.EncodeToString(b)
 }
 
-// actionYAML is the repository's action.yml, parsed, and its output names.
-func actionYAML(t *testing.T) (*yaml.Node, []string) {
+// repoAction is the repository's action.yml.
+func repoAction(t *testing.T) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+// parseAction parses an action.yml and returns its output names.
+func parseAction(t *testing.T, b []byte) (*yaml.Node, []string) {
+	t.Helper()
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("parse action.yml: %v", err)
@@ -150,15 +160,11 @@ func envName(output string) string {
 	return "OUT_" + strings.ToUpper(strings.ReplaceAll(output, "-", "_"))
 }
 
-// writeRepo lays out a copy of the repository as a workflow run checks it
-// out: action.yml, pointed at the built image as docker://IMAGE as a release
-// is, and a workflow that runs the action with uses: ./ and then reads every
-// output the action declares in a run: step and writes it to outputsFile.
-// The workflow's name carries runID, which act puts in its container and
-// volume names.
-func writeRepo(t *testing.T, runID string) (dir string, outputs []string) {
+// pointAt returns the repository's action.yml pointed at the image ref as
+// docker://IMAGE, the form a release uses.
+func pointAt(t *testing.T, ref string) []byte {
 	t.Helper()
-	doc, outputs := actionYAML(t)
+	doc, _ := parseAction(t, repoAction(t))
 	runs := mapValue(doc, "runs")
 	if runs == nil || mapValue(runs, "using") == nil || mapValue(runs, "using").Value != "docker" {
 		t.Fatal("action.yml: want runs.using: docker")
@@ -167,7 +173,7 @@ func writeRepo(t *testing.T, runID string) (dir string, outputs []string) {
 	if img == nil {
 		t.Fatal("action.yml has no runs.image")
 	}
-	img.Value, img.Style = "docker://"+*image, 0
+	img.Value, img.Style = "docker://"+ref, 0
 	var action bytes.Buffer
 	enc := yaml.NewEncoder(&action)
 	enc.SetIndent(2)
@@ -177,7 +183,17 @@ func writeRepo(t *testing.T, runID string) (dir string, outputs []string) {
 	if err := enc.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return action.Bytes()
+}
 
+// writeRepo lays out a copy of the repository as a workflow run checks it
+// out: the given action.yml, and a workflow that runs the action with
+// uses: ./ and then reads every output the action declares in a run: step
+// and writes it to outputsFile. The workflow's name carries runID, which act
+// puts in its container and volume names.
+func writeRepo(t *testing.T, runID string, action []byte) (dir string, outputs []string) {
+	t.Helper()
+	_, outputs = parseAction(t, action)
 	var env, lines strings.Builder
 	for _, o := range outputs {
 		fmt.Fprintf(&env, "          %s: ${{ steps.redeliver.outputs.%s }}\n", envName(o), o)
@@ -213,7 +229,7 @@ jobs:
 
 	dir = t.TempDir()
 	files := map[string][]byte{
-		"action.yml":                      action.Bytes(),
+		"action.yml":                      action,
 		".github/workflows/act-check.yml": []byte(workflow),
 	}
 	for name, b := range files {
@@ -411,20 +427,25 @@ func addDelivery(fake *fakegithub.Server, guid string, ago time.Duration, redeli
 	return fake.AddDelivery(hook, d)
 }
 
-// TestActWorkflow runs a workflow's first run of the action under act, with
-// only a GitHub App for credentials: five GUIDs in the last day, two of them
-// failed with no later success. Exactly those two are redelivered, once
-// each; the action saves the checkpoint in the workflow's repository; act
-// records the outputs and the job summary; and the next step reads every
-// output.
-//
-// Failures are 5xx only, which every setting of exclude-status-codes
-// redelivers: the test does not depend on that input's default.
+// TestActWorkflow runs a workflow's first run of the action, built from
+// this checkout, under act; see firstRun for what it checks.
 func TestActWorkflow(t *testing.T) {
-	requireTools(t)
-	key, keyPEM := newKey(t)
-	runID := randomHex(t, 6)
+	requireTools(t, *image, *jobImage)
+	firstRun(t, pointAt(t, *image), *image)
+}
 
+// scenario is the fake GitHub of firstRun: a GitHub App, an organization
+// hook and a day of deliveries.
+type scenario struct {
+	fake     *fakegithub.Server
+	keyPEM   string
+	inWindow int                 // deliveries in the first run's window
+	newest   fakegithub.Delivery // failed-twice's newest attempt
+}
+
+func newScenario(t *testing.T) scenario {
+	t.Helper()
+	key, keyPEM := newKey(t)
 	fake := fakegithub.New(fakegithub.Options{PathPrefix: "/api/v3"})
 	t.Cleanup(func() {
 		fake.Close()
@@ -446,9 +467,26 @@ func TestActWorkflow(t *testing.T) {
 	addDelivery(fake, "failed-twice", 60*time.Minute, false, 500)
 	newest := addDelivery(fake, "failed-twice", 50*time.Minute, true, 504)
 	addDelivery(fake, "ok-2", 10*time.Minute, false, 200)
-	const inWindow = 7
+	return scenario{fake: fake, keyPEM: keyPEM, inWindow: 7, newest: newest}
+}
 
-	dir, outputs := writeRepo(t, runID)
+// firstRun runs a workflow's first run of the action under act, with only a
+// GitHub App for credentials, the action's metadata being action (whose
+// runs.image is docker://ref): five GUIDs in the last day, two of them
+// failed with no later success. Exactly those two are redelivered, once
+// each; the action saves the checkpoint in the workflow's repository; act
+// runs ref for the action's step and records the outputs and the job
+// summary; and the next step reads every output.
+//
+// Failures are 5xx only, which every setting of exclude-status-codes
+// redelivers: the test does not depend on that input's default.
+func firstRun(t *testing.T, action []byte, ref string) {
+	t.Helper()
+	s := newScenario(t)
+	fake, keyPEM, newest, inWindow := s.fake, s.keyPEM, s.newest, s.inWindow
+	runID := randomHex(t, 6)
+
+	dir, outputs := writeRepo(t, runID, action)
 	r := runAct(t, dir, runID, fake, keyPEM)
 	t.Logf("act ran the workflow in %s, exit %d", r.took.Round(time.Millisecond), r.code)
 
@@ -531,7 +569,7 @@ func TestActWorkflow(t *testing.T) {
 		case "summary":
 			summaries = append(summaries, e.Content)
 		}
-		if strings.Contains(e.Msg, "docker run image="+*image+" ") {
+		if strings.Contains(e.Msg, "docker run image="+ref+" ") {
 			ranImage = true
 		}
 		if e.StepResult != "" {
@@ -539,7 +577,7 @@ func TestActWorkflow(t *testing.T) {
 		}
 	}
 	if !ranImage {
-		t.Errorf("act never ran the image %s for the action's step", *image)
+		t.Errorf("act never ran the image %s for the action's step", ref)
 	}
 	if result != "success" {
 		t.Errorf("the action's step: result %q, want success", result)

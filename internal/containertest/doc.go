@@ -4,8 +4,9 @@
 // GITHUB_OUTPUT and job summary files, and the requests GitHub received.
 //
 // The tests need a Docker engine and a built image, so they only build with
-// the container tag; without it the package is empty. .ci/container.sh
-// builds the image and then runs
+// the container tag; without it the package has one test, which skips and
+// says how to run the real ones. .ci/container.sh builds the image and then
+// runs
 //
 //	go test -count=1 -tags container -run TestContainer ./internal/containertest/ -image hook-redeliver:ci -v
 //

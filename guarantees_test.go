@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,8 +77,14 @@ func TestActionClampsToRetention(t *testing.T) {
 	if want := start.Add(-7 * 24 * time.Hour).Format(time.RFC3339); r.outputs["since"] != want {
 		t.Errorf("since = %s, want %s", r.outputs["since"], want)
 	}
-	if !strings.Contains(r.log, "::warning::") || !strings.Contains(r.log, "retention") {
+	warning := regexp.MustCompile(`::warning::the window start 2026-11-1[12] [0-9:]+ UTC is older than GitHub's retention of 7 days; reading from 2026-11-14 06:00:0[01] UTC instead`)
+	if !warning.MatchString(r.log) {
 		t.Errorf("no retention warning:\n%s", r.log)
+	}
+	// The since input clamped says so too: the user asked for more.
+	r = h.run(with(targets[1].inputs, "since", "10d"))
+	if r.code != 0 || !warning.MatchString(r.log) {
+		t.Errorf("since 10d: exit %d, no retention warning:\n%s", r.code, r.log)
 	}
 }
 

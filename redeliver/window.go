@@ -114,7 +114,7 @@ func (p *pass) openWindow(ctx context.Context) error {
 	if o.Retention > 0 {
 		oldest := now.Add(-o.Retention)
 		if w.from.Before(oldest) {
-			p.warn(fmt.Sprintf("the window start %s is older than GitHub's retention of %s; reading from %s instead. Failed deliveries older than that can no longer be redelivered.", stamp(w.from), o.Retention, stamp(oldest)))
+			p.warn(fmt.Sprintf("the window start %s is older than GitHub's retention of %s; reading from %s instead. Failed deliveries older than that can no longer be redelivered.", stamp(w.from), days(o.Retention), stamp(oldest)))
 			w.from = oldest
 		}
 		if !w.hold.IsZero() && w.hold.Before(oldest) {
@@ -131,6 +131,14 @@ func (p *pass) openWindow(ctx context.Context) error {
 	}
 	res.Since = w.from
 	return nil
+}
+
+// days writes a whole number of days as a person does: "7 days".
+func days(d time.Duration) string {
+	if d%(24*time.Hour) != 0 {
+		return d.String()
+	}
+	return plural(int(d/(24*time.Hour)), "day")
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }

@@ -19,6 +19,7 @@ readonly EXIT_FAILED=1
 readonly EXIT_SKIPPED=3
 
 dockerd_pid=
+dockerd_log=
 cleanup_dirs=()
 # Functions that cleanup calls first, in order, while Docker still runs.
 cleanup_funcs=()
@@ -62,6 +63,10 @@ cleanup() {
   # Exit code 3 means "skipped" only when skip said so; any other command
   # that happened to fail with 3 under set -e is a plain failure.
   if ((rc == EXIT_SKIPPED && !skipped)); then rc=$EXIT_FAILED; fi
+  # The daemon's log is worth keeping only when something went wrong.
+  if [[ -n $dockerd_log ]]; then
+    if ((rc == 0)); then rm -f -- "$dockerd_log"; else log "dockerd's log: $dockerd_log"; fi
+  fi
   # A command that failed under set -e, rather than fail or skip, says
   # nothing of its own: name it.
   if ((rc != 0 && !reported)); then
@@ -107,7 +112,6 @@ ensure_docker() {
   command -v dockerd >/dev/null 2>&1 || skip "docker.io is installed but dockerd is not on PATH"
   [[ $(id -u) -eq 0 ]] || skip "no Docker engine answers and only root can start dockerd here"
 
-  local dockerd_log
   dockerd_log=$(mktemp -t hook-redeliver-dockerd.XXXXXX.log)
   log "starting dockerd (log: $dockerd_log)"
   # No bridge and no iptables: the build and the tests use the host's network

@@ -1,8 +1,8 @@
 // Package fakegithub is a faithful fake of the part of GitHub's REST API that
 // hook-redeliver uses: webhook deliveries (App, organization and repository
-// hooks) with cursor pagination, redelivery, Actions variables, repository
-// dispatch, and the GitHub App endpoints that turn a JWT into an installation
-// token.
+// hooks) with cursor pagination, redelivery, repository and organization
+// Actions variables, repository dispatch, and the GitHub App endpoints that
+// list an App's installations and turn a JWT into an installation token.
 //
 // It is a real HTTP server on 127.0.0.1 so that the production client code
 // (go-github, the auth transport, retries) runs unchanged against it. It
@@ -134,8 +134,9 @@ type Server struct {
 	jump          time.Duration // how far RejectJWTsAsExpired moved GitHub's clock
 	tokens        map[string]*credential
 	installations map[int64]*installation
-	variables     map[string]map[string]*variable // "owner/repo" (lower case) -> NAME -> variable
-	knownRepos    map[string]string               // "owner/repo" (lower case) -> as first spelled
+	variables     map[string]map[string]*variable    // "owner/repo" (lower case) -> NAME -> variable
+	orgVariables  map[string]map[string]*orgVariable // org (lower case) -> NAME -> variable
+	knownRepos    map[string]string                  // "owner/repo" (lower case) -> as first spelled
 	windows       map[string]*rateWindow
 	secondary     map[string]secondaryLimit // by credential key
 
@@ -161,6 +162,7 @@ func New(opts Options) *Server {
 		tokens:        make(map[string]*credential),
 		installations: make(map[int64]*installation),
 		variables:     make(map[string]map[string]*variable),
+		orgVariables:  make(map[string]map[string]*orgVariable),
 		knownRepos:    make(map[string]string),
 		windows:       make(map[string]*rateWindow),
 		secondary:     make(map[string]secondaryLimit),

@@ -82,3 +82,40 @@ func (i *Installations) List(ctx context.Context) ([]Installation, error) {
 	}
 	return out, nil
 }
+
+// NotGrantedError is an installation that was not granted a permission a run
+// needs of it: its account's work is left out, the others go on.
+type NotGrantedError struct {
+	Installation int64
+	Account      string
+	Permission   string // as the REST API names it: organization_hooks
+	Level        string // read or write
+}
+
+// permissionNames are the permissions' names in the App's settings page.
+var permissionNames = map[string]string{
+	"organization_hooks":             "organization permission Webhooks",
+	"repository_hooks":               "repository permission Webhooks",
+	"organization_actions_variables": "organization permission Variables",
+	"actions_variables":              "repository permission Variables",
+	"contents":                       "repository permission Contents",
+}
+
+func (e *NotGrantedError) Error() string {
+	name := permissionNames[e.Permission]
+	if name == "" {
+		name = e.Permission
+	}
+	level := map[string]string{"read": "read-only", "write": "read and write"}[e.Level]
+	return fmt.Sprintf("installation %d on %s was not granted the %s: %s (%s: %s): grant it in the App's settings (Permissions & events) and accept it on the installation",
+		e.Installation, e.Account, name, level, e.Permission, e.Level)
+}
+
+// Need returns a *NotGrantedError if the installation was not granted perm at
+// level, else nil.
+func (in Installation) Need(perm, level string) error {
+	if in.Grants(perm, level) {
+		return nil
+	}
+	return &NotGrantedError{Installation: in.ID, Account: in.Account, Permission: perm, Level: level}
+}

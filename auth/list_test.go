@@ -104,3 +104,16 @@ func TestListInstallationsJWTRefused(t *testing.T) {
 	}
 	noSecrets(t, err.Error())
 }
+
+func TestInstallationNeed(t *testing.T) {
+	t.Parallel()
+	in := Installation{ID: 42, Account: "widgets", Permissions: Permissions{"organization_hooks": "read"}}
+	if err := in.Need("organization_hooks", "read"); err != nil {
+		t.Errorf("read of read: %v", err)
+	}
+	err := in.Need("organization_hooks", "write")
+	var ng *NotGrantedError
+	if !errors.As(err, &ng) || err.Error() != "installation 42 on widgets was not granted the organization permission Webhooks: read and write (organization_hooks: write): grant it in the App's settings (Permissions & events) and accept it on the installation" {
+		t.Errorf("err = %v", err)
+	}
+}

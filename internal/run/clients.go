@@ -87,7 +87,11 @@ func buildClients(cfg *config.Config, d Deps, srv *clock.Server, passDeadline, h
 		Reserve: 10, Logf: logf, Rand: d.Rand,
 	})
 	cpOwner, cpRepo := cfg.CheckpointRepo()
-	cpT := ghtransport.New(plan.Checkpoint(cpOwner, cpRepo, base), ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.Rand})
+	cpAuth := plan.Checkpoint(cpOwner, cpRepo, base)
+	if place := cfg.PlaceFor(target); place.Org != "" {
+		cpAuth = plan.OrgCheckpoint(place.Org, base)
+	}
+	cpT := ghtransport.New(cpAuth, ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.Rand})
 	hooks, err := newGitHubClient(cfg, hooksT, d.Version)
 	if err != nil {
 		return nil, err

@@ -130,6 +130,9 @@ func executeMany(ctx context.Context, cfg *config.Config, d Deps) (*report.Run, 
 		return rep, f.plan(rep, units)
 	}
 
+	if err := f.openShared(ctx, units); err != nil {
+		return rep, err
+	}
 	results := make([][]report.Hook, len(units))
 	fanout.Run(ctx, len(units), cfg.Parallel, f.join, func(ctx context.Context, i int) { results[i] = f.runUnit(ctx, units[i]) })
 	var errs []error
@@ -424,6 +427,35 @@ func (f *fleet) checkpointClient(u *unit, place checkpoint.Place) (*github.Clien
 	}
 	f.shared[key] = c
 	return c, nil
+}
+
+// openShared reads, before the units start, one checkpoint of each
+// repository that holds the checkpoints of several units, so that the
+// token they share is minted once, up front, and a repository that cannot be
+// read fails the run before any redelivery. (Units minting it at once would
+// wait for each other, as the token of one scope is minted once.)
+func (f *fleet) openShared(ctx context.Context, units []*unit) error {
+	if f.cfg.CheckpointFile() != "" {
+		return nil
+	}
+	opened := map[string]bool{}
+	for _, u := range units {
+		for _, t := range u.targets {
+			key := strings.ToLower(t.place.String())
+			if t.place.Org != "" || opened[key] {
+				continue
+			}
+			opened[key] = true
+			c, err := f.checkpointClient(u, t.place)
+			if err != nil {
+				return err
+			}
+			if _, resp, err := c.Actions.GetRepoVariable(ctx, t.place.Owner, t.place.Repo, t.name); err != nil && (resp == nil || resp.StatusCode != http.StatusNotFound) {
+				return fmt.Errorf("read the checkpoints in %s/%s: %w", t.place.Owner, t.place.Repo, err)
+			}
+		}
+	}
+	return nil
 }
 
 // expand lists the webhooks of u's holders that were asked for as all, with

@@ -105,8 +105,9 @@ func newFleetWorld(t *testing.T) *fleetWorld {
 	return w
 }
 
-// run runs Execute with inputs (besides the App's) as the action would.
-func (w *fleetWorld) run(t *testing.T, inputs map[string]string) (*report.Run, error, *testLog) {
+// config is the validated Config of inputs besides the App's, in a
+// workflow run of acme/ops.
+func (w *fleetWorld) config(t *testing.T, inputs map[string]string) *config.Config {
 	t.Helper()
 	env := map[string]string{"APP_ID": strconv.Itoa(testAppID), "API_URL": w.fake.URL(), "REDELIVERY_INTERVAL": "1s",
 		"PRIVATE_KEY": string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(testKey())}))}
@@ -120,8 +121,14 @@ func (w *fleetWorld) run(t *testing.T, inputs map[string]string) (*report.Run, e
 	if err := cfg.Validate(config.Runner{Repository: "acme/ops"}); err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+// run runs Execute with inputs (besides the App's) as the action would.
+func (w *fleetWorld) run(t *testing.T, inputs map[string]string) (*report.Run, error, *testLog) {
+	t.Helper()
 	log := &testLog{}
-	rep, err := Execute(t.Context(), cfg, Deps{Clock: w.clock, Log: log, Version: "test"})
+	rep, err := Execute(t.Context(), w.config(t, inputs), Deps{Clock: w.clock, Log: log, Version: "test"})
 	return rep, err, log
 }
 

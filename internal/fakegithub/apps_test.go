@@ -180,8 +180,8 @@ func TestInstallationTokenWorks(t *testing.T) {
 	if resp == nil || resp.StatusCode != 404 {
 		t.Errorf("other account: want 404")
 	}
-	if got := s.Requests()[len(s.Requests())-1].Credential; got != "token:ghs_…" {
-		t.Errorf("credential label = %q", got)
+	if got := s.Requests()[len(s.Requests())-1]; got.Credential != "token:ghs_…" || got.Installation != 100 {
+		t.Errorf("credential label = %q, installation %d; want token:ghs_… of installation 100", got.Credential, got.Installation)
 	}
 	// Tokens live an hour of GitHub time.
 	vc.Advance(time.Hour)

@@ -90,8 +90,11 @@ type Request struct {
 	// an App JWT, "token:ghp_…" (first 4 characters) for a token,
 	// "jwt:invalid" for a JWT that did not verify, "none" when anonymous.
 	Credential string
-	Status     int
-	At         time.Time // GitHub time
+	// Installation is the installation whose token sent it; 0 for any
+	// other credential.
+	Installation int64
+	Status       int
+	At           time.Time // GitHub time
 }
 
 // Redelivery is a redelivery the server performed.
@@ -315,13 +318,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if path == "" {
 		path = r.URL.Path
 	}
+	var installation int64
+	if cr := c.who.cred; cr != nil && cr.Kind == "installation" {
+		installation = cr.InstallationID
+	}
 	s.requests = append(s.requests, Request{
-		Method:     r.Method,
-		Path:       path,
-		Query:      r.URL.Query(),
-		Credential: c.who.label,
-		Status:     rep.status,
-		At:         c.now,
+		Method:       r.Method,
+		Path:         path,
+		Query:        r.URL.Query(),
+		Credential:   c.who.label,
+		Installation: installation,
+		Status:       rep.status,
+		At:           c.now,
 	})
 	s.mu.Unlock()
 

@@ -248,6 +248,13 @@ func TestPlanThenLegs(t *testing.T) {
 	if diff := cmp.Diff(wantFleetRedeliveries, w.redelivered(t)); diff != "" {
 		t.Errorf("redeliveries by hook (-want +got):\n%s", diff)
 	}
+	// Each organization's writes came from its own installation's token.
+	own := map[string]int64{"acme": 11, "widgets": 12}
+	for _, r := range w.fake.Requests() {
+		if seg := strings.Split(r.Path, "/"); r.Method != "GET" && len(seg) > 2 && seg[1] == "orgs" && r.Installation != own[seg[2]] {
+			t.Errorf("%s %s sent by installation %d, want %d", r.Method, r.Path, r.Installation, own[seg[2]])
+		}
+	}
 	if _, ok := w.fake.Variable("acme", "ops", "REDELIVER_ORG_ACME_HOOK_101"); ok {
 		t.Error("a checkpoint landed in the workflow's repository")
 	}

@@ -92,10 +92,8 @@ func simRun(t *testing.T, fake *fakegithub.Server, pc *clock.Parallel, inputs ma
 	return pc.Now().Sub(began)
 }
 
-// simCheck counts what a run lost and doubled, and the shortest time
-// between two writes of one identity (an organization's installation: its
-// webhook's redeliveries and its checkpoint variables; or the checkpoint
-// repository's).
+// simCheck counts what a run lost and doubled, the writes of the
+// installations, and the shortest time between two writes of one.
 func simCheck(t *testing.T, fake *fakegithub.Server, orgs []int) (lost, doubled int, minGap time.Duration, writes int) {
 	t.Helper()
 	got := map[string]int{}
@@ -112,23 +110,21 @@ func simCheck(t *testing.T, fake *fakegithub.Server, orgs []int) (lost, doubled 
 			}
 		}
 	}
-	last := map[string]time.Time{}
+	last := map[int64]time.Time{}
 	minGap = time.Hour
 	for _, r := range fake.Requests() {
-		if r.Method == http.MethodGet {
+		// The identity is the installation whose token wrote: an
+		// organization's (its webhook and its variables) or the checkpoint
+		// repository's. The App's own writes (minting tokens) are not an
+		// installation's.
+		if r.Method == http.MethodGet || r.Installation == 0 {
 			continue
 		}
-		// The identity is the account in the path: an organization's
-		// webhook and variables, or the checkpoint repository's owner.
-		seg := strings.Split(strings.TrimPrefix(r.Path, "/"), "/")
-		if len(seg) < 2 || seg[0] != "orgs" && seg[0] != "repos" {
-			continue // the App's own requests: minting tokens
-		}
 		writes++
-		if prev, ok := last[seg[1]]; ok {
+		if prev, ok := last[r.Installation]; ok {
 			minGap = min(minGap, r.At.Sub(prev))
 		}
-		last[seg[1]] = r.At
+		last[r.Installation] = r.At
 	}
 	return lost, doubled, minGap, writes
 }

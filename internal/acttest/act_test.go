@@ -150,13 +150,9 @@ func envName(output string) string {
 	return "OUT_" + strings.ToUpper(strings.ReplaceAll(output, "-", "_"))
 }
 
-// writeRepo lays out a copy of the repository as a workflow run checks it
-// out: action.yml, pointed at the built image as docker://IMAGE as a release
-// is, and a workflow that runs the action with uses: ./ and then reads every
-// output the action declares in a run: step and writes it to outputsFile.
-// The workflow's name carries runID, which act puts in its container and
-// volume names.
-func writeRepo(t *testing.T, runID string) (dir string, outputs []string) {
+// actionFile is the repository's action.yml pointed at the built image as
+// docker://IMAGE, as a release is, and the outputs it declares.
+func actionFile(t *testing.T) ([]byte, []string) {
 	t.Helper()
 	doc, outputs := actionYAML(t)
 	runs := mapValue(doc, "runs")
@@ -177,7 +173,18 @@ func writeRepo(t *testing.T, runID string) (dir string, outputs []string) {
 	if err := enc.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return action.Bytes(), outputs
+}
 
+// writeRepo lays out a copy of the repository as a workflow run checks it
+// out: action.yml, pointed at the built image as docker://IMAGE as a release
+// is, and a workflow that runs the action with uses: ./ and then reads every
+// output the action declares in a run: step and writes it to outputsFile.
+// The workflow's name carries runID, which act puts in its container and
+// volume names.
+func writeRepo(t *testing.T, runID string) (dir string, outputs []string) {
+	t.Helper()
+	action, outputs := actionFile(t)
 	var env, lines strings.Builder
 	for _, o := range outputs {
 		fmt.Fprintf(&env, "          %s: ${{ steps.redeliver.outputs.%s }}\n", envName(o), o)
@@ -210,10 +217,18 @@ jobs:
 %[3]s          } > "$GITHUB_WORKSPACE/%[4]s"
           cat "$GITHUB_WORKSPACE/%[4]s"
 `, runID, env.String(), lines.String(), outputsFile)
+	return checkout(t, action, workflow), outputs
+}
 
-	dir = t.TempDir()
+// checkout lays out a checkout of a repository holding action and the
+// workflow, as a git repository: act reads the ref and the commit from it
+// for GITHUB_REF and GITHUB_SHA (and complains at every step when it
+// cannot).
+func checkout(t *testing.T, action []byte, workflow string) string {
+	t.Helper()
+	dir := t.TempDir()
 	files := map[string][]byte{
-		"action.yml":                      action.Bytes(),
+		"action.yml":                      action,
 		".github/workflows/act-check.yml": []byte(workflow),
 	}
 	for name, b := range files {
@@ -225,9 +240,6 @@ jobs:
 			t.Fatal(err)
 		}
 	}
-	// A checkout is a git repository: act reads the ref and the commit from
-	// it for GITHUB_REF and GITHUB_SHA (and complains at every step when it
-	// cannot).
 	for _, args := range [][]string{
 		{"init", "-q", "-b", "main"},
 		{"add", "."},
@@ -240,7 +252,7 @@ jobs:
 			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	return dir, outputs
+	return dir
 }
 
 // actRun is what act reported of one workflow run.
@@ -262,6 +274,9 @@ type logEntry struct {
 	Content    string   `json:"content"`    // summary: the step's job summary
 	StepResult string   `json:"stepResult"`
 	JobResult  string   `json:"jobResult"`
+	// JobID is the job's id in the workflow, Matrix its leg's values.
+	JobID  string         `json:"jobID"`
+	Matrix map[string]any `json:"matrix"`
 }
 
 // step reports whether the entry belongs to the step with the given id.

@@ -125,11 +125,11 @@ func (w *fleetWorld) config(t *testing.T, inputs map[string]string) *config.Conf
 }
 
 // run runs Execute with inputs (besides the App's) as the action would.
-func (w *fleetWorld) run(t *testing.T, inputs map[string]string) (*report.Run, error, *testLog) {
+func (w *fleetWorld) run(t *testing.T, inputs map[string]string) (*report.Run, *testLog, error) {
 	t.Helper()
 	log := &testLog{}
 	rep, err := Execute(t.Context(), w.config(t, inputs), Deps{Clock: w.clock, Log: log, Version: "test"})
-	return rep, err, log
+	return rep, log, err
 }
 
 // redelivered is the GUIDs GitHub redelivered, by hook, each once.
@@ -159,7 +159,7 @@ var wantFleetRedeliveries = map[int64][]string{
 func TestAllOrgsInOneJob(t *testing.T) {
 	t.Parallel()
 	w := newFleetWorld(t)
-	rep, err, log := w.run(t, map[string]string{"ORG": "all", "SINCE": "3h"})
+	rep, log, err := w.run(t, map[string]string{"ORG": "all", "SINCE": "3h"})
 	if err == nil || !strings.Contains(err.Error(), "org parts: installation 13 on parts was not granted the organization permission Webhooks: read and write") {
 		t.Errorf("err = %v, want the one about parts' permission", err)
 	}
@@ -207,7 +207,7 @@ func TestAllOrgsInOneJob(t *testing.T) {
 func TestPlanThenLegs(t *testing.T) {
 	t.Parallel()
 	w := newFleetWorld(t)
-	rep, err, _ := w.run(t, map[string]string{"ORG": "all", "PLAN": "true", "CHECKPOINT_STORE": "organization"})
+	rep, _, err := w.run(t, map[string]string{"ORG": "all", "PLAN": "true", "CHECKPOINT_STORE": "organization"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestPlanThenLegs(t *testing.T) {
 	}
 	for _, e := range m.Include {
 		before := len(w.fake.Redeliveries())
-		if _, err, _ := w.run(t, map[string]string{"LEG": e.Leg}); err != nil {
+		if _, _, err := w.run(t, map[string]string{"LEG": e.Leg}); err != nil {
 			t.Fatalf("leg %s: %v", e.Name, err)
 		}
 		leg, _ := matrix.ParseLeg(e.Leg)
@@ -265,7 +265,7 @@ func TestPlanThenLegs(t *testing.T) {
 func TestListedOrgs(t *testing.T) {
 	t.Parallel()
 	w := newFleetWorld(t)
-	rep, err, _ := w.run(t, map[string]string{"ORG": "widgets, nowhere", "SINCE": "3h"})
+	rep, _, err := w.run(t, map[string]string{"ORG": "widgets, nowhere", "SINCE": "3h"})
 	if err == nil || !strings.Contains(err.Error(), "not installed on organization nowhere") {
 		t.Errorf("err = %v", err)
 	}
@@ -281,7 +281,7 @@ func TestListedOrgs(t *testing.T) {
 func TestInstallationsListedOnce(t *testing.T) {
 	t.Parallel()
 	w := newFleetWorld(t)
-	if _, err, _ := w.run(t, map[string]string{"ORG": "all", "PLAN": "true"}); err != nil {
+	if _, _, err := w.run(t, map[string]string{"ORG": "all", "PLAN": "true"}); err != nil {
 		t.Fatal(err)
 	}
 	n := 0

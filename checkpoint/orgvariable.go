@@ -2,13 +2,9 @@ package checkpoint
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/google/go-github/v62/github"
-
-	"github.com/hook-redeliver/hook-redeliver/internal/ghtransport"
 )
 
 // variables is where a Variable keeps its two variables: a repository's
@@ -92,18 +88,7 @@ func (o orgVariables) delete(ctx context.Context, name string) (*github.Response
 }
 
 func (o orgVariables) explain(err error, access string) error {
-	var er *github.ErrorResponse
-	if !errors.As(err, &er) || er.Response == nil {
-		return err
-	}
-	switch er.Response.StatusCode {
-	case http.StatusUnauthorized:
-		return fmt.Errorf("%w: the token is invalid or expired; check the token input", err)
-	case http.StatusForbidden:
-		return fmt.Errorf("%w: keeping checkpoints in organization %s's variables needs the organization permission Variables: %s (GitHub App or fine-grained token) or the admin:org scope (classic token)%s",
-			err, o.org, access, ghtransport.AcceptedPermissions(er.Response))
-	case http.StatusNotFound:
-		return fmt.Errorf("%w: organization %s does not exist or the token cannot see its variables; it needs the organization permission Variables: %s (GitHub App or fine-grained token) or admin:org (classic), or set checkpoint-store: repository", err, o.org, access)
-	}
-	return err
+	return explainRefusal(err,
+		fmt.Sprintf("keeping checkpoints in organization %s's variables needs the organization permission Variables: %s (GitHub App or fine-grained token) or the admin:org scope (classic token)", o.org, access),
+		fmt.Sprintf("organization %s does not exist or the token cannot see its variables; it needs the organization permission Variables: %s (GitHub App or fine-grained token) or admin:org (classic), or set checkpoint-store: repository", o.org, access))
 }

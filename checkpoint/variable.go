@@ -144,8 +144,17 @@ func (v *Variable) put(ctx context.Context, name, value string, exists bool) (bo
 	return true, nil
 }
 
-// explain turns an API error into one that says which permission is missing.
+// explain turns an API error on a repository's variables into one that
+// says which permission is missing.
 func explain(err error, access string) error {
+	return explainRefusal(err,
+		fmt.Sprintf("the token needs the Variables: %s permission (fine-grained token or GitHub App) or the repo scope (classic token)", access),
+		fmt.Sprintf("the repository does not exist or the token cannot see it; check checkpoint-repository and that the token can access it with Variables: %s (fine-grained) or the repo scope (classic)", access))
+}
+
+// explainRefusal adds to an API error what to do about it: forbidden for a
+// 403 (with the permission GitHub says it accepts), notFound for a 404.
+func explainRefusal(err error, forbidden, notFound string) error {
 	var er *github.ErrorResponse
 	if !errors.As(err, &er) || er.Response == nil {
 		return err
@@ -154,10 +163,9 @@ func explain(err error, access string) error {
 	case http.StatusUnauthorized:
 		return fmt.Errorf("%w: the token is invalid or expired; check the token input", err)
 	case http.StatusForbidden:
-		return fmt.Errorf("%w: the token needs the Variables: %s permission (fine-grained token or GitHub App) or the repo scope (classic token)%s",
-			err, access, ghtransport.AcceptedPermissions(er.Response))
+		return fmt.Errorf("%w: %s%s", err, forbidden, ghtransport.AcceptedPermissions(er.Response))
 	case http.StatusNotFound:
-		return fmt.Errorf("%w: the repository does not exist or the token cannot see it; check checkpoint-repository and that the token can access it with Variables: %s (fine-grained) or the repo scope (classic)", err, access)
+		return fmt.Errorf("%w: %s", err, notFound)
 	}
 	return err
 }

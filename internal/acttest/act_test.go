@@ -415,31 +415,11 @@ func readOutputs(t *testing.T, path string) map[string]string {
 	return out
 }
 
-// at is a time on GitHub's clock, whole seconds as delivered_at has.
-func at(ago time.Duration) time.Time { return time.Now().Add(-ago).Truncate(time.Second) }
-
-func addDelivery(fake *fakegithub.Server, guid string, ago time.Duration, redelivery bool, code int) fakegithub.Delivery {
-	d := fakegithub.Delivery{GUID: guid, DeliveredAt: at(ago), Redelivery: redelivery, Event: "push", Status: "OK", StatusCode: code}
-	if code != 200 {
-		d.Status = "Invalid HTTP Response: " + strconv.Itoa(code)
-	}
-	return fake.AddDelivery(hook, d)
-}
-
-// TestActWorkflow runs a workflow's first run of the action under act, with
-// only a GitHub App for credentials: five GUIDs in the last day, two of them
-// failed with no later success. Exactly those two are redelivered, once
-// each; the action saves the checkpoint in the workflow's repository; act
-// records the outputs and the job summary; and the next step reads every
-// output.
-//
-// Failures are 5xx only, which every setting of exclude-status-codes
-// redelivers: the test does not depend on that input's default.
-func TestActWorkflow(t *testing.T) {
-	requireTools(t)
-	key, keyPEM := newKey(t)
-	runID := randomHex(t, 6)
-
+// newFake starts the fake GitHub, on 127.0.0.1 under /api/v3 as Enterprise
+// Server serves the API, with the App of key pub, and fails the test on a
+// request it does not serve.
+func newFake(t *testing.T, pub *rsa.PublicKey) *fakegithub.Server {
+	t.Helper()
 	fake := fakegithub.New(fakegithub.Options{PathPrefix: "/api/v3"})
 	t.Cleanup(func() {
 		fake.Close()
@@ -447,30 +427,33 @@ func TestActWorkflow(t *testing.T) {
 			t.Errorf("the fake GitHub saw requests it does not serve: %v", err)
 		}
 	})
-	fake.AddApp(appID, "", &key.PublicKey)
-	fake.AddHook(hook)
-	fake.AddInstallation(fakegithub.Installation{ID: 501, AppID: appID, Account: "acme", Repositories: []string{"acme/ops"},
-		Permissions: map[string]string{"organization_hooks": "write", "actions_variables": "write", "metadata": "read"}})
+	fake.AddApp(appID, "", pub)
+	return fake
+}
 
-	// Before the first run's window (it looks back a day): not read.
-	addDelivery(fake, "before-window", 30*time.Hour, false, 503)
-	addDelivery(fake, "ok-1", 3*time.Hour, false, 200)
-	addDelivery(fake, "failed-once", 2*time.Hour, false, 503)
-	addDelivery(fake, "recovered", 100*time.Minute, false, 502)
-	addDelivery(fake, "recovered", 95*time.Minute, true, 200)
-	addDelivery(fake, "failed-twice", 60*time.Minute, false, 500)
-	newest := addDelivery(fake, "failed-twice", 50*time.Minute, true, 504)
-	addDelivery(fake, "ok-2", 10*time.Minute, false, 200)
-	const inWindow = 7
+// at is a time on GitHub's clock, whole seconds as delivered_at has.
+func at(ago time.Duration) time.Time { return time.Now().Add(-ago).Truncate(time.Second) }
 
-	dir, outputs := writeRepo(t, runID)
-	r := runAct(t, dir, runID, fake, keyPEM)
-	t.Logf("act ran the workflow in %s, exit %d", r.took.Round(time.Millisecond), r.code)
+func addDelivery(fake *fakegithub.Server, guid string, ago time.Duration, redelivery bool, code int) fakegithub.Delivery {
+	return addTo(fake, hook, guid, ago, redelivery, code)
+}
 
-	// Secrets first, so that a leak fails the test before anything prints
-	// the log: the action masked the App's JWT and the installation tokens
-	// it minted, and neither they nor the private key appear in the log
-	// act prints.
+// addTo puts a delivery on h, ago before now.
+func addTo(fake *fakegithub.Server, h fakegithub.HookRef, guid string, ago time.Duration, redelivery bool, code int) fakegithub.Delivery {
+	d := fakegithub.Delivery{GUID: guid, DeliveredAt: at(ago), Redelivery: redelivery, Event: "push", Status: "OK", StatusCode: code}
+	if code != 200 {
+		d.Status = "Invalid HTTP Response: " + strconv.Itoa(code)
+	}
+	return fake.AddDelivery(h, d)
+}
+
+// checkLog checks act's log, secrets first, so that a leak fails the test
+// before anything prints the log: the action masked the installation
+// tokens it minted (and the App's JWTs), and neither they nor the private key
+// appear in the log act prints. Then act must have exited 0. The log is
+// printed if the test fails.
+func checkLog(t *testing.T, r actRun, keyPEM string) {
+	t.Helper()
 	var masked []string
 	for _, e := range r.entries {
 		if e.Command == "add-mask" {
@@ -492,15 +475,51 @@ func TestActWorkflow(t *testing.T) {
 			t.Fatal("a secret (a masked value or a line of the App's private key) appears in act's log; not printing it")
 		}
 	}
-
 	if r.code != 0 {
 		t.Fatalf("act exited %d, want 0; log:\n%s", r.code, text)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("act's log:\n%s", text)
 		}
-	}()
+	})
+}
+
+// TestActWorkflow runs a workflow's first run of the action under act, with
+// only a GitHub App for credentials: five GUIDs in the last day, two of them
+// failed with no later success. Exactly those two are redelivered, once
+// each; the action saves the checkpoint in the workflow's repository; act
+// records the outputs and the job summary; and the next step reads every
+// output.
+//
+// Failures are 5xx only, which every setting of exclude-status-codes
+// redelivers: the test does not depend on that input's default.
+func TestActWorkflow(t *testing.T) {
+	requireTools(t)
+	key, keyPEM := newKey(t)
+	runID := randomHex(t, 6)
+
+	fake := newFake(t, &key.PublicKey)
+	fake.AddHook(hook)
+	fake.AddInstallation(fakegithub.Installation{ID: 501, AppID: appID, Account: "acme", Repositories: []string{"acme/ops"},
+		Permissions: map[string]string{"organization_hooks": "write", "actions_variables": "write", "metadata": "read"}})
+
+	// Before the first run's window (it looks back a day): not read.
+	addDelivery(fake, "before-window", 30*time.Hour, false, 503)
+	addDelivery(fake, "ok-1", 3*time.Hour, false, 200)
+	addDelivery(fake, "failed-once", 2*time.Hour, false, 503)
+	addDelivery(fake, "recovered", 100*time.Minute, false, 502)
+	addDelivery(fake, "recovered", 95*time.Minute, true, 200)
+	addDelivery(fake, "failed-twice", 60*time.Minute, false, 500)
+	newest := addDelivery(fake, "failed-twice", 50*time.Minute, true, 504)
+	addDelivery(fake, "ok-2", 10*time.Minute, false, 200)
+	const inWindow = 7
+
+	dir, outputs := writeRepo(t, runID)
+	r := runAct(t, dir, runID, fake, keyPEM)
+	t.Logf("act ran the workflow in %s, exit %d", r.took.Round(time.Millisecond), r.code)
+
+	checkLog(t, r, keyPEM)
 
 	// GitHub's side: one redelivery per failed GUID, of its newest attempt.
 	got := map[string]int{}

@@ -84,14 +84,7 @@ func TestActMatrix(t *testing.T) {
 	key, keyPEM := newKey(t)
 	runID := randomHex(t, 6)
 
-	fake := fakegithub.New(fakegithub.Options{PathPrefix: "/api/v3"})
-	t.Cleanup(func() {
-		fake.Close()
-		if err := fake.Err(); err != nil {
-			t.Errorf("the fake GitHub saw requests it does not serve: %v", err)
-		}
-	})
-	fake.AddApp(appID, "", &key.PublicKey)
+	fake := newFake(t, &key.PublicKey)
 	granted := map[string]string{"organization_hooks": "write", "organization_actions_variables": "write", "metadata": "read"}
 	installations := map[string]int64{"acme": 601, "widgets": 602, "parts": 603}
 	fake.AddInstallation(fakegithub.Installation{ID: 601, AppID: appID, Account: "acme", Permissions: granted})
@@ -120,20 +113,7 @@ func TestActMatrix(t *testing.T) {
 	dir := checkout(t, action, fmt.Sprintf(matrixWorkflow, runID))
 	r := runAct(t, dir, runID, fake, keyPEM)
 	t.Logf("act ran the plan and its matrix in %s, exit %d", r.took.Round(time.Millisecond), r.code)
-	text := r.text()
-	for line := range strings.Lines(keyPEM) {
-		if line = strings.TrimSpace(line); !strings.HasPrefix(line, "-----") && strings.Contains(text, line) {
-			t.Fatal("a line of the App's private key appears in act's log; not printing it")
-		}
-	}
-	if r.code != 0 {
-		t.Fatalf("act exited %d, want 0; log:\n%s", r.code, text)
-	}
-	defer func() {
-		if t.Failed() {
-			t.Logf("act's log:\n%s", text)
-		}
-	}()
+	checkLog(t, r, keyPEM)
 
 	// The plan: two legs, parts reported.
 	var plan struct{ matrix, count, summary string }
@@ -210,13 +190,4 @@ func TestActMatrix(t *testing.T) {
 		}
 	}
 	t.Logf("legs: %v; redeliveries by webhook: %v", legs, got)
-}
-
-// addTo puts a delivery on hook, ago before now.
-func addTo(fake *fakegithub.Server, hook fakegithub.HookRef, guid string, ago time.Duration, redelivery bool, code int) {
-	d := fakegithub.Delivery{GUID: guid, DeliveredAt: at(ago), Redelivery: redelivery, Event: "push", Status: "OK", StatusCode: code}
-	if code != 200 {
-		d.Status = "Invalid HTTP Response: " + strconv.Itoa(code)
-	}
-	fake.AddDelivery(hook, d)
 }

@@ -170,8 +170,7 @@ func (f *fleet) setUpApp() error {
 	if f.cfg.Token != "" {
 		return nil
 	}
-	jwtT := ghtransport.New(app.RoundTripper(f.base), ghtransport.Options{Server: f.srv, Deadline: f.hardDeadline, Logf: f.log.Infof, Rand: f.d.Rand})
-	jwtClient, err := newGitHubClient(f.cfg, jwtT, f.d.Version)
+	jwtClient, err := f.client(app.RoundTripper(f.base), ghtransport.Options{Deadline: f.hardDeadline, Logf: f.log.Infof})
 	if err != nil {
 		return err
 	}
@@ -354,6 +353,13 @@ func (f *fleet) authPlan(u *unit) *auth.Plan {
 		DryRun: f.cfg.DryRun || f.cfg.Plan}
 }
 
+// client is a GitHub client sending through rt behind a transport with
+// options o, on the run's clock and jitter.
+func (f *fleet) client(rt http.RoundTripper, o ghtransport.Options) (*github.Client, error) {
+	o.Server, o.Rand = f.srv, f.d.Rand
+	return newGitHubClient(f.cfg, ghtransport.New(rt, o), f.d.Version)
+}
+
 // pacer is identity's pacing, shared by all its transports.
 func (f *fleet) pacer(identity string) *ghtransport.Pacer {
 	f.mu.Lock()
@@ -373,13 +379,11 @@ func (f *fleet) hooksClient(u *unit, base redeliver.Target) (*github.Client, err
 	if c := u.clients[key]; c != nil {
 		return c, nil
 	}
-	rt := f.authPlan(u).Hooks(false, base.Scope, f.base)
-	t := ghtransport.New(rt, ghtransport.Options{
-		Server: f.srv, Pacer: f.pacer(u.identity()), Deadline: f.passDeadline,
+	c, err := f.client(f.authPlan(u).Hooks(false, base.Scope, f.base), ghtransport.Options{
+		Pacer: f.pacer(u.identity()), Deadline: f.passDeadline,
 		// Leave a few requests of a shared budget for the checkpoint.
-		Reserve: 10, Logf: u.log.Infof, Rand: f.d.Rand,
+		Reserve: 10, Logf: u.log.Infof,
 	})
-	c, err := newGitHubClient(f.cfg, t, f.d.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -398,9 +402,7 @@ func (f *fleet) checkpointClient(u *unit, place checkpoint.Place) (*github.Clien
 		if c := u.clients[key]; c != nil {
 			return c, nil
 		}
-		t := ghtransport.New(p.OrgCheckpoint(place.Org, f.base), ghtransport.Options{Server: f.srv, Pacer: f.pacer(u.identity()),
-			Deadline: f.hardDeadline, Logf: u.log.Infof, Rand: f.d.Rand})
-		c, err := newGitHubClient(f.cfg, t, f.d.Version)
+		c, err := f.client(p.OrgCheckpoint(place.Org, f.base), ghtransport.Options{Pacer: f.pacer(u.identity()), Deadline: f.hardDeadline, Logf: u.log.Infof})
 		if err != nil {
 			return nil, err
 		}
@@ -419,9 +421,7 @@ func (f *fleet) checkpointClient(u *unit, place checkpoint.Place) (*github.Clien
 		return c, nil
 	}
 	shared := &auth.Plan{Token: f.cfg.Token, App: f.app, Installations: f.installs, DryRun: p.DryRun}
-	t := ghtransport.New(shared.Checkpoint(place.Owner, place.Repo, f.base), ghtransport.Options{Server: f.srv, Pacer: pacer,
-		Deadline: f.hardDeadline, Logf: f.log.Infof, Rand: f.d.Rand})
-	c, err := newGitHubClient(f.cfg, t, f.d.Version)
+	c, err := f.client(shared.Checkpoint(place.Owner, place.Repo, f.base), ghtransport.Options{Pacer: pacer, Deadline: f.hardDeadline, Logf: f.log.Infof})
 	if err != nil {
 		return nil, err
 	}
@@ -556,8 +556,7 @@ func (f *fleet) notify(ctx context.Context, rep *report.Run) error {
 	}
 	owner, repo := cfg.DispatchTo()
 	p := &auth.Plan{Token: cfg.Token, App: f.app, Installations: f.installs}
-	t := ghtransport.New(p.Dispatch(owner, repo, f.base), ghtransport.Options{Server: f.srv, Deadline: f.hardDeadline, Logf: f.log.Infof, Rand: f.d.Rand})
-	c, err := newGitHubClient(cfg, t, f.d.Version)
+	c, err := f.client(p.Dispatch(owner, repo, f.base), ghtransport.Options{Deadline: f.hardDeadline, Logf: f.log.Infof})
 	if err != nil {
 		return err
 	}

@@ -199,3 +199,40 @@ func sum(ds []time.Duration) time.Duration {
 	}
 	return s
 }
+
+// The time budget is the job's, shared: with too little of it for 100
+// redeliveries a second apart, every identity stops at the same deadline
+// and saves where it stopped; the next run redelivers the rest, and nothing
+// is lost or sent twice.
+func TestSharedBudgetCutShortSaves(t *testing.T) {
+	t.Parallel()
+	orgs := []int{0, 1, 2}
+	fake, pc := simWorld(t, orgs)
+	w := &fleetWorld{fake: fake}
+	first := w.config(t, map[string]string{"ORG": "all", "SINCE": "3h", "CHECKPOINT_STORE": "organization", "TIMEOUT": "1m"})
+	deps := Deps{Clock: pc, Log: &testLog{}, Version: "test", Transport: latency{d: simLatency, clk: pc, next: http.DefaultTransport}}
+	rep, err := Execute(t.Context(), first, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Hooks) != len(orgs) {
+		t.Fatalf("%d hooks, want %d", len(rep.Hooks), len(orgs))
+	}
+	sent := len(fake.Redeliveries())
+	for _, h := range rep.Hooks {
+		if h.Result.Stopped == "" || h.Result.Saved.IsZero() {
+			t.Errorf("%s: stopped %q, saved %v; want it cut short and saved", h.Target, h.Result.Stopped, h.Result.Saved)
+		}
+	}
+	if sent == 0 || sent >= len(orgs)*simFailed {
+		t.Fatalf("the first run redelivered %d of %d; want it cut short", sent, len(orgs)*simFailed)
+	}
+	// The next run, with the default budget, from the saved checkpoints.
+	if _, err := Execute(t.Context(), w.config(t, map[string]string{"ORG": "all", "CHECKPOINT_STORE": "organization"}), deps); err != nil {
+		t.Fatal(err)
+	}
+	if lost, doubled, gap, _ := simCheck(t, fake, orgs); lost != 0 || doubled != 0 || gap < time.Second {
+		t.Errorf("after two runs: lost %d, doubled %d, writes %s apart", lost, doubled, gap)
+	}
+	t.Logf("the first run redelivered %d of %d within its minute; the second the rest", sent, len(orgs)*simFailed)
+}

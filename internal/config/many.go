@@ -160,3 +160,12 @@ func (c *Config) Name() string {
 	}
 	return c.target.Name()
 }
+
+// targetName names the holder of the webhooks for String, whose hooks field
+// names the webhooks.
+func (c *Config) targetName() string {
+	if c.Many() {
+		return c.Name()
+	}
+	return c.target.Base.Holder()
+}

@@ -16,7 +16,9 @@ import (
 // A participant is a goroutine doing work that the clock must wait for: it
 // calls Join (through the package's Join) when it starts and the function
 // Join returns when it ends, and passes the context Join returned to every
-// Sleep. While any participant is awake (computing, or waiting for an answer
+// Sleep, from that one goroutine only (two goroutines sleeping at once on
+// one participant's context would count it asleep twice). While any
+// participant is awake (computing, or waiting for an answer
 // from a server that does not sleep on this clock) time stands still; when
 // all are asleep, it jumps to the earliest wake-up and wakes whoever is due.
 //

@@ -296,3 +296,39 @@ func TestInstallationsListedOnce(t *testing.T) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// A leg that holds several installations (past 256 of them, they share
+// legs) runs them at once, each with its own token, as one job does.
+func TestLegOfSeveralInstallations(t *testing.T) {
+	t.Parallel()
+	w := newFleetWorld(t)
+	leg := matrix.Leg{Version: matrix.Version}
+	for _, g := range []struct {
+		org   string
+		id    int64
+		hooks []int64
+	}{{"acme", 11, []int64{101, 102}}, {"widgets", 12, []int64{201}}} {
+		group := matrix.Group{Account: g.org, Installation: g.id}
+		for _, h := range g.hooks {
+			group.Targets = append(group.Targets, matrix.Target{Org: g.org, Hook: h, Var: checkpoint.DefaultName("", g.org, "", "", h), State: "org:" + g.org})
+		}
+		leg.Groups = append(leg.Groups, group)
+	}
+	b, err := json.Marshal(leg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _, err := w.run(t, map[string]string{"LEG": string(b), "SINCE": "3h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantFleetRedeliveries, w.redelivered(t)); diff != "" {
+		t.Errorf("redeliveries by hook (-want +got):\n%s", diff)
+	}
+	if len(rep.Hooks) != 3 {
+		t.Errorf("%d hooks reported, want 3", len(rep.Hooks))
+	}
+	if n := len(w.fake.OrgVariables("acme")) + len(w.fake.OrgVariables("widgets")); n != 3 {
+		t.Errorf("%d checkpoints in the organizations, want 3", n)
+	}
+}

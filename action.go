@@ -57,7 +57,7 @@ func writeResults(gha *githubactions.Action, getenv func(string) string, rep *re
 			gha.SetOutput(k, out[k])
 		}
 	}
-	if getenv("GITHUB_STEP_SUMMARY") != "" && len(rep.Hooks) > 0 {
+	if getenv("GITHUB_STEP_SUMMARY") != "" && rep.HasSummary() {
 		gha.AddStepSummary(rep.Markdown())
 	}
 }

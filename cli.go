@@ -19,7 +19,6 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
 	"github.com/hook-redeliver/hook-redeliver/internal/run"
-	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
 // runCLI runs outside GitHub Actions: settings from flags and the
@@ -67,12 +66,8 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	d.Log, d.Version = &textLogger{w: stderr}, version
-	hooks := ""
-	if cfg.Target().Base.Kind() != redeliver.AppHook {
-		hooks = ", hooks " + cfg.Target().Hooks.String()
-	}
-	fmt.Fprintf(stderr, "hook-redeliver %s: %s%s, API %s, checkpoint: %s%s\n",
-		version, cfg.Target().Base.Holder(), hooks, cfg.APIURL, cfg.CheckpointPlace(), inv.dropInNote())
+	fmt.Fprintf(stderr, "hook-redeliver %s: %s, API %s, checkpoint: %s%s\n",
+		version, cfg.Name(), cfg.APIURL, cfg.CheckpointPlace(), inv.dropInNote())
 	for _, n := range cfg.Notes() {
 		fmt.Fprintf(stderr, "%s: %s\n", inv.label(input.Key(n.Input)), n.Text)
 	}

@@ -210,6 +210,10 @@ func (inv *invocation) config(ctx context.Context) (*config.Config, error) {
 	file, fileSet := inv.Lookup("CHECKPOINT_FILE")
 	_, repoSet := inv.Lookup("CHECKPOINT_REPOSITORY")
 	_, varSet := inv.Lookup("CHECKPOINT_VARIABLE")
+	// The organization store, a plan and a leg keep checkpoints in
+	// variables (Validate refuses a file with them).
+	_, storeSet := inv.Lookup("CHECKPOINT_STORE")
+	_, legSet := inv.Lookup("LEG")
 	switch {
 	case fileSet && (repoSet || varSet):
 		other := "checkpoint-repository"
@@ -217,7 +221,7 @@ func (inv *invocation) config(ctx context.Context) (*config.Config, error) {
 			other = "checkpoint-variable"
 		}
 		return nil, &input.Error{Inputs: []string{"checkpoint-file", other}, Problem: "both set; keep the checkpoint in a file or in a repository variable, not both"}
-	case fileSet, repoSet || varSet || inv.getenv("GITHUB_ACTIONS") == "true":
+	case fileSet, repoSet || varSet || storeSet || legSet || cfg.Plan || inv.getenv("GITHUB_ACTIONS") == "true":
 	default:
 		file, fileSet = defaultCheckpointPath(inv.getenv), true
 	}

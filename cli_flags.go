@@ -25,12 +25,12 @@ type help struct {
 }
 
 // Help groups, in the order --help shows them.
-var helpGroups = []string{"Webhook", "Credentials", "Checkpoint", "Run", "Filters", "Notification", "Command line"}
+var helpGroups = []string{"Webhook", "Credentials", "Checkpoint", "Run", "Many targets", "Filters", "Notification", "Command line"}
 
 // cliHelp describes Config's flags, by env key, and the command line's own.
 var cliHelp = map[string]help{
-	"ORG":        {"Webhook", "LOGIN", "organization whose webhook to check"},
-	"REPOSITORY": {"Webhook", "OWNER/NAME", "repository whose webhook to check (neither org nor repository: the GitHub App's own webhook)"},
+	"ORG":        {"Webhook", "LOGIN", "organization whose webhook to check; a list of organizations, or all (every organization the App is installed in), each with all its webhooks"},
+	"REPOSITORY": {"Webhook", "OWNER/NAME", "repository whose webhook to check, or a list (neither org nor repository: the GitHub App's own webhook)"},
 	"HOOK_ID":    {"Webhook", "ID", "webhook id of the org or repository, or its settings page or API URL pasted whole (https://github.com/organizations/acme/settings/hooks/123456); a list such as 123,456; or all"},
 	"API_URL":    {"Webhook", "URL", "REST API base URL, e.g. https://ghes.example.com/api/v3 for Enterprise Server (default $GITHUB_API_URL, else https://api.github.com)"},
 
@@ -44,6 +44,7 @@ var cliHelp = map[string]help{
 	"CHECKPOINT_FILE":       {"Checkpoint", "PATH", "keep the checkpoint in this file, locked while a run uses it (\"_<hook id>\" is appended with several hooks)"},
 	"CHECKPOINT_VARIABLE":   {"Checkpoint", "NAME", "keep the checkpoint in this repository Actions variable instead of a file (default derived from the webhook, e.g. REDELIVER_ORG_ACME_HOOK_123)"},
 	"CHECKPOINT_REPOSITORY": {"Checkpoint", "OWNER/NAME", "repository holding the checkpoint variable; setting it selects a variable instead of a file"},
+	"CHECKPOINT_STORE":      {"Checkpoint", "WHERE", "repository (default: the checkpoint repository's variables) or organization (each webhook's organization's own variables, for many targets)"},
 
 	"SINCE":               {"Run", "TIME", "read from this time, this run only: RFC 3339 (2026-11-20T06:00:00Z), epoch milliseconds, or back from now (36h, 3d)"},
 	"DRY_RUN":             {"Run", "", "list what would be redelivered; redeliver nothing, write no checkpoint"},
@@ -51,6 +52,10 @@ var cliHelp = map[string]help{
 	"MAX_ATTEMPTS":        {"Run", "N", "stop redelivering a GUID once it has N failed attempts (0 = until GitHub's retention ends)"},
 	"TIMEOUT":             {"Run", "DURATION", "time budget of a pass; it stops redelivering in time to save the checkpoint"},
 	"REDELIVERY_INTERVAL": {"Run", "DURATION", "least time between two redelivery requests"},
+
+	"PLAN":     {"Many targets", "", "list the targets (--org all, or lists) and print the matrix of legs a workflow runs, one per App installation; redeliver nothing"},
+	"LEG":      {"Many targets", "JSON", "run one leg of a plan's matrix: its webhooks, installations and checkpoints"},
+	"PARALLEL": {"Many targets", "N", "most identities (App installations) worked on at once; one identity's webhooks run one after another"},
 
 	"EVENTS":               {"Filters", "LIST", "only redeliver these events, optionally with an action: push,pull_request.opened (default every event)"},
 	"EXCLUDE_STATUS_CODES": {"Filters", "LIST", "skip deliveries whose last attempt the receiver answered with one of these codes or ranges, for a receiver that rejects payloads on purpose, e.g. 400-407,409-424,426-428,430-499 (default none: every failed delivery is redelivered)"},

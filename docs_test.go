@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"reflect"
 	"regexp"
@@ -11,8 +12,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
+	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
+	"github.com/hook-redeliver/hook-redeliver/internal/matrix"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
 )
 
@@ -159,4 +162,63 @@ func TestOutputsAgree(t *testing.T) {
 	if diff := cmp.Diff(keys(a.Outputs), keys(written)); diff != "" {
 		t.Errorf("outputs in action.yml (-) vs the outputs the action writes (+):\n%s", diff)
 	}
+}
+
+// TestManyOrganizationsFigures: the README's figures for many organizations
+// are the code's.
+func TestManyOrganizationsFigures(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	var groups []matrix.Group
+	for i := range 100 {
+		org := fmt.Sprintf("org-%04d", i)
+		g := matrix.Group{Account: org, Installation: int64(1000 + i)}
+		for h := range 10 {
+			id := int64(10_000_000 + i*100 + h)
+			g.Targets = append(g.Targets, matrix.Target{Org: org, Hook: id, Var: checkpoint.DefaultName("", org, "", "", id), State: "org:" + org})
+		}
+		groups = append(groups, g)
+	}
+	m, err := matrix.Build(groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := m.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	perHook := len(js) / 1000
+	for _, want := range []string{
+		fmt.Sprintf("| 500 variables | %d in all |", checkpoint.RepoVariables/checkpoint.VariablesPerTarget),
+		fmt.Sprintf("| 1,000 variables an organization | %d in each organization", checkpoint.OrgVariables/checkpoint.VariablesPerTarget),
+		fmt.Sprintf("At most %d legs: past %d installations they share %d legs", matrix.MaxLegs, matrix.MaxLegs, matrix.MaxLegs),
+		fmt.Sprintf("about %d bytes a webhook, so about %s webhooks", (perHook+5)/10*10, thousands(matrix.MaxOutput/perHook/500*500)),
+		"up to `parallel` (default " + defaultOf(t, "PARALLEL") + ")",
+	} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md does not say %q", want)
+		}
+	}
+}
+
+func defaultOf(t *testing.T, key string) string {
+	for _, s := range config.Settings() {
+		if s.Key == key {
+			return s.Default
+		}
+	}
+	t.Fatalf("no setting %s", key)
+	return ""
+}
+
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if len(s) > 3 {
+		s = s[:len(s)-3] + "," + s[len(s)-3:]
+	}
+	return s
 }

@@ -35,7 +35,9 @@ func main() {
 	// A pass makes one request at a time, so more threads than one only
 	// add scheduler hand-offs and parallel GC work: a pass over 100k
 	// deliveries took 1.9–2.5 s of CPU with two threads and 1.3–2.2 s with
-	// one (README, Performance). An explicit GOMAXPROCS still wins.
+	// one (README, Performance). A run over many identities has one request
+	// in flight per identity, and still waits on the network nearly all the
+	// time. An explicit GOMAXPROCS still wins.
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
 	}

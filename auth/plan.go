@@ -75,3 +75,16 @@ func (p *Plan) Dispatch(owner, repo string, next http.RoundTripper) http.RoundTr
 	return p.Installations.RoundTripper(Scope{Owner: owner, Repo: repo,
 		Permissions: Permissions{"contents": "write"}}, next)
 }
+
+// OrgCheckpoint is the credential that reads and writes the checkpoint
+// variables kept in organization org's own variables (checkpoint-store:
+// organization), through next. An installation token asks for the
+// organization permission Variables; with the target's installation known
+// (InstallationID), no lookup is needed, as the target's organization is org.
+func (p *Plan) OrgCheckpoint(org string, next http.RoundTripper) http.RoundTripper {
+	if p.Token != "" {
+		return Token(p.Token, next)
+	}
+	return p.Installations.RoundTripper(Scope{Org: org, InstallationID: p.InstallationID,
+		Permissions: Permissions{"organization_actions_variables": p.access()}}, next)
+}

@@ -83,3 +83,28 @@ func credential(rt http.RoundTripper) string {
 	}
 	return fmt.Sprintf("%T", rt)
 }
+
+// TestPlanOrgCheckpoint: checkpoints kept in an organization's variables
+// take that organization's installation, with the organization permission
+// Variables.
+func TestPlanOrgCheckpoint(t *testing.T) {
+	t.Parallel()
+	app, err := NewApp(testAppID, newKey(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := NewInstallations(nil, nil, nil)
+	for _, tt := range []struct {
+		name string
+		plan Plan
+		want string
+	}{
+		{"token", Plan{Token: "t"}, "token"},
+		{"installation known", Plan{App: app, Installations: inst, InstallationID: 7}, `installation token for organization "acme" (7): organization_actions_variables: write`},
+		{"dry run", Plan{App: app, Installations: inst, DryRun: true}, `installation token for organization "acme" (0): organization_actions_variables: read`},
+	} {
+		if got := credential(tt.plan.OrgCheckpoint("acme", nil)); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}

@@ -22,14 +22,14 @@ type Store interface {
 	String() string
 }
 
-// Variable stores the state in a repository's Actions variable.
+// Variable stores the state in an Actions variable of a repository or, for
+// many targets, of an organization (see NewOrgVariable).
 //
 // The ledger lives in a second variable, NAME_STATE, written before the
 // checkpoint: a run that dies between the two writes leaves a ledger that
 // belongs to another checkpoint, which the next run ignores.
 type Variable struct {
-	client       *github.Client
-	owner, repo  string
+	api          variables
 	name         string
 	exists       bool   // learned by Load: PATCH it rather than POST
 	stored       string // the value Load read, if any
@@ -38,11 +38,11 @@ type Variable struct {
 
 // NewVariable returns a store for variable name of owner/repo.
 func NewVariable(client *github.Client, owner, repo, name string) *Variable {
-	return &Variable{client: client, owner: owner, repo: repo, name: name}
+	return &Variable{api: repoVariables{client, owner, repo}, name: name}
 }
 
 func (v *Variable) String() string {
-	return fmt.Sprintf("variable %s in %s/%s", v.name, v.owner, v.repo)
+	return fmt.Sprintf("variable %s in %s", v.name, v.api)
 }
 
 // LedgerName is the name of the variable that holds the ledger.
@@ -50,12 +50,12 @@ func (v *Variable) LedgerName() string { return v.name + "_STATE" }
 
 // Load reads the variable and its ledger. A missing variable is the first run.
 func (v *Variable) Load(ctx context.Context) (State, bool, error) {
-	got, resp, err := v.client.Actions.GetRepoVariable(ctx, v.owner, v.repo, v.name)
+	got, resp, err := v.api.get(ctx, v.name)
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusNotFound {
 			return State{}, false, nil
 		}
-		return State{}, false, fmt.Errorf("read checkpoint %s: %w", v, explain(err, "read"))
+		return State{}, false, fmt.Errorf("read checkpoint %s: %w", v, v.api.explain(err, "read"))
 	}
 	v.exists, v.stored = true, got.Value
 	st, err := Parse(got.Value)
@@ -68,12 +68,12 @@ func (v *Variable) Load(ctx context.Context) (State, bool, error) {
 	if !st.marked {
 		return st, true, nil
 	}
-	lg, resp, err := v.client.Actions.GetRepoVariable(ctx, v.owner, v.repo, v.LedgerName())
+	lg, resp, err := v.api.get(ctx, v.LedgerName())
 	switch {
 	case err != nil && resp != nil && resp.StatusCode == http.StatusNotFound:
 		st.Note = fmt.Sprintf("the ledger variable %s is missing; reading from the checkpoint instead", v.LedgerName())
 	case err != nil:
-		return State{}, false, fmt.Errorf("read checkpoint ledger %s: %w", v.LedgerName(), explain(err, "read"))
+		return State{}, false, fmt.Errorf("read checkpoint ledger %s: %w", v.LedgerName(), v.api.explain(err, "read"))
 	default:
 		v.ledgerExists = true
 		if lg.UpdatedAt != nil && lg.UpdatedAt.After(st.SavedAt) {
@@ -101,9 +101,9 @@ func (v *Variable) Save(ctx context.Context, st State) error {
 			return err
 		}
 	case v.ledgerExists:
-		resp, err := v.client.Actions.DeleteRepoVariable(ctx, v.owner, v.repo, v.LedgerName())
+		resp, err := v.api.delete(ctx, v.LedgerName())
 		if err != nil && (resp == nil || resp.StatusCode != http.StatusNotFound) {
-			return fmt.Errorf("delete checkpoint ledger %s: %w", v.LedgerName(), explain(err, "write"))
+			return fmt.Errorf("delete checkpoint ledger %s: %w", v.LedgerName(), v.api.explain(err, "write"))
 		}
 		v.ledgerExists = false
 	}
@@ -121,13 +121,13 @@ func (v *Variable) Save(ctx context.Context, st State) error {
 // put creates a variable (POST) or updates it (PATCH); it reports whether the
 // variable exists afterwards.
 func (v *Variable) put(ctx context.Context, name, value string, exists bool) (bool, error) {
-	what := fmt.Sprintf("variable %s in %s/%s", name, v.owner, v.repo)
+	what := fmt.Sprintf("variable %s in %s", name, v.api)
 	if !exists {
-		resp, err := v.client.Actions.CreateRepoVariable(ctx, v.owner, v.repo, &github.ActionsVariable{Name: name, Value: value})
+		resp, err := v.api.create(ctx, name, value)
 		if err != nil && resp != nil && resp.StatusCode >= 500 {
 			// A POST is not retried below us, but this one is safe to
 			// send again: if the first did create it, the second gets 409.
-			resp, err = v.client.Actions.CreateRepoVariable(ctx, v.owner, v.repo, &github.ActionsVariable{Name: name, Value: value})
+			resp, err = v.api.create(ctx, name, value)
 		}
 		if err == nil {
 			return true, nil
@@ -135,17 +135,26 @@ func (v *Variable) put(ctx context.Context, name, value string, exists bool) (bo
 		// 409: it exists after all (created by a concurrent run, or by an
 		// earlier attempt whose answer was lost): update it.
 		if resp == nil || resp.StatusCode != http.StatusConflict {
-			return false, fmt.Errorf("create checkpoint %s: %w", what, explain(err, "write"))
+			return false, fmt.Errorf("create checkpoint %s: %w", what, v.api.explain(err, "write"))
 		}
 	}
-	if _, err := v.client.Actions.UpdateRepoVariable(ctx, v.owner, v.repo, &github.ActionsVariable{Name: name, Value: value}); err != nil {
-		return true, fmt.Errorf("update checkpoint %s: %w", what, explain(err, "write"))
+	if _, err := v.api.update(ctx, name, value); err != nil {
+		return true, fmt.Errorf("update checkpoint %s: %w", what, v.api.explain(err, "write"))
 	}
 	return true, nil
 }
 
-// explain turns an API error into one that says which permission is missing.
+// explain turns an API error on a repository's variables into one that
+// says which permission is missing.
 func explain(err error, access string) error {
+	return explainRefusal(err,
+		fmt.Sprintf("the token needs the Variables: %s permission (fine-grained token or GitHub App) or the repo scope (classic token)", access),
+		fmt.Sprintf("the repository does not exist or the token cannot see it; check checkpoint-repository and that the token can access it with Variables: %s (fine-grained) or the repo scope (classic)", access))
+}
+
+// explainRefusal adds to an API error what to do about it: forbidden for a
+// 403 (with the permission GitHub says it accepts), notFound for a 404.
+func explainRefusal(err error, forbidden, notFound string) error {
 	var er *github.ErrorResponse
 	if !errors.As(err, &er) || er.Response == nil {
 		return err
@@ -154,10 +163,9 @@ func explain(err error, access string) error {
 	case http.StatusUnauthorized:
 		return fmt.Errorf("%w: the token is invalid or expired; check the token input", err)
 	case http.StatusForbidden:
-		return fmt.Errorf("%w: the token needs the Variables: %s permission (fine-grained token or GitHub App) or the repo scope (classic token)%s",
-			err, access, ghtransport.AcceptedPermissions(er.Response))
+		return fmt.Errorf("%w: %s%s", err, forbidden, ghtransport.AcceptedPermissions(er.Response))
 	case http.StatusNotFound:
-		return fmt.Errorf("%w: the repository does not exist or the token cannot see it; check checkpoint-repository and that the token can access it with Variables: %s (fine-grained) or the repo scope (classic)", err, access)
+		return fmt.Errorf("%w: %s", err, notFound)
 	}
 	return err
 }

@@ -227,7 +227,16 @@ jobs:
           cat "$GITHUB_WORKSPACE/%[4]s"
 `, runID, env.String(), lines.String(), outputsFile)
 
-	dir = t.TempDir()
+	return checkout(t, action, workflow), outputs
+}
+
+// checkout lays out a checkout of a repository holding action and the
+// workflow, as a git repository: act reads the ref and the commit from it
+// for GITHUB_REF and GITHUB_SHA (and complains at every step when it
+// cannot).
+func checkout(t *testing.T, action []byte, workflow string) string {
+	t.Helper()
+	dir := t.TempDir()
 	files := map[string][]byte{
 		"action.yml":                      action,
 		".github/workflows/act-check.yml": []byte(workflow),
@@ -241,9 +250,6 @@ jobs:
 			t.Fatal(err)
 		}
 	}
-	// A checkout is a git repository: act reads the ref and the commit from
-	// it for GITHUB_REF and GITHUB_SHA (and complains at every step when it
-	// cannot).
 	for _, args := range [][]string{
 		{"init", "-q", "-b", "main"},
 		{"add", "."},
@@ -256,7 +262,7 @@ jobs:
 			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	return dir, outputs
+	return dir
 }
 
 // actRun is what act reported of one workflow run.
@@ -278,6 +284,9 @@ type logEntry struct {
 	Content    string   `json:"content"`    // summary: the step's job summary
 	StepResult string   `json:"stepResult"`
 	JobResult  string   `json:"jobResult"`
+	// JobID is the job's id in the workflow, Matrix its leg's values.
+	JobID  string         `json:"jobID"`
+	Matrix map[string]any `json:"matrix"`
 }
 
 // step reports whether the entry belongs to the step with the given id.
@@ -420,11 +429,70 @@ func readOutputs(t *testing.T, path string) map[string]string {
 func at(ago time.Duration) time.Time { return time.Now().Add(-ago).Truncate(time.Second) }
 
 func addDelivery(fake *fakegithub.Server, guid string, ago time.Duration, redelivery bool, code int) fakegithub.Delivery {
+	return addTo(fake, hook, guid, ago, redelivery, code)
+}
+
+// addTo puts a delivery on h, ago before now.
+func addTo(fake *fakegithub.Server, h fakegithub.HookRef, guid string, ago time.Duration, redelivery bool, code int) fakegithub.Delivery {
 	d := fakegithub.Delivery{GUID: guid, DeliveredAt: at(ago), Redelivery: redelivery, Event: "push", Status: "OK", StatusCode: code}
 	if code != 200 {
 		d.Status = "Invalid HTTP Response: " + strconv.Itoa(code)
 	}
-	return fake.AddDelivery(hook, d)
+	return fake.AddDelivery(h, d)
+}
+
+// newFake starts the fake GitHub, on 127.0.0.1 under /api/v3 as Enterprise
+// Server serves the API, with the App of key pub, and fails the test on a
+// request it does not serve.
+func newFake(t *testing.T, pub *rsa.PublicKey) *fakegithub.Server {
+	t.Helper()
+	fake := fakegithub.New(fakegithub.Options{PathPrefix: "/api/v3"})
+	t.Cleanup(func() {
+		fake.Close()
+		if err := fake.Err(); err != nil {
+			t.Errorf("the fake GitHub saw requests it does not serve: %v", err)
+		}
+	})
+	fake.AddApp(appID, "", pub)
+	return fake
+}
+
+// checkLog checks act's log, secrets first, so that a leak fails the test
+// before anything prints the log: the action masked the installation
+// tokens it minted (and the App's JWTs), and neither they nor the private key
+// appear in the log act prints. Then act must have exited 0. The log is
+// printed if the test fails.
+func checkLog(t *testing.T, r actRun, keyPEM string) {
+	t.Helper()
+	var masked []string
+	for _, e := range r.entries {
+		if e.Command == "add-mask" {
+			masked = append(masked, e.Arg)
+		}
+	}
+	if !slices.ContainsFunc(masked, func(m string) bool { return strings.HasPrefix(m, "ghs_") }) {
+		t.Errorf("the action masked no installation token; it masked %d values", len(masked))
+	}
+	secrets := slices.Clone(masked)
+	for line := range strings.Lines(keyPEM) {
+		if line = strings.TrimSpace(line); !strings.HasPrefix(line, "-----") {
+			secrets = append(secrets, line)
+		}
+	}
+	text := r.text()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			t.Fatal("a secret (a masked value or a line of the App's private key) appears in act's log; not printing it")
+		}
+	}
+	if r.code != 0 {
+		t.Fatalf("act exited %d, want 0; log:\n%s", r.code, text)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("act's log:\n%s", text)
+		}
+	})
 }
 
 // TestActWorkflow runs a workflow's first run of the action, built from
@@ -446,14 +514,7 @@ type scenario struct {
 func newScenario(t *testing.T) scenario {
 	t.Helper()
 	key, keyPEM := newKey(t)
-	fake := fakegithub.New(fakegithub.Options{PathPrefix: "/api/v3"})
-	t.Cleanup(func() {
-		fake.Close()
-		if err := fake.Err(); err != nil {
-			t.Errorf("the fake GitHub saw requests it does not serve: %v", err)
-		}
-	})
-	fake.AddApp(appID, "", &key.PublicKey)
+	fake := newFake(t, &key.PublicKey)
 	fake.AddHook(hook)
 	fake.AddInstallation(fakegithub.Installation{ID: 501, AppID: appID, Account: "acme", Repositories: []string{"acme/ops"},
 		Permissions: map[string]string{"organization_hooks": "write", "actions_variables": "write", "metadata": "read"}})
@@ -490,40 +551,7 @@ func firstRun(t *testing.T, action []byte, ref string) {
 	r := runAct(t, dir, runID, fake, keyPEM)
 	t.Logf("act ran the workflow in %s, exit %d", r.took.Round(time.Millisecond), r.code)
 
-	// Secrets first, so that a leak fails the test before anything prints
-	// the log: the action masked the App's JWT and the installation tokens
-	// it minted, and neither they nor the private key appear in the log
-	// act prints.
-	var masked []string
-	for _, e := range r.entries {
-		if e.Command == "add-mask" {
-			masked = append(masked, e.Arg)
-		}
-	}
-	if !slices.ContainsFunc(masked, func(m string) bool { return strings.HasPrefix(m, "ghs_") }) {
-		t.Errorf("the action masked no installation token; it masked %d values", len(masked))
-	}
-	secrets := slices.Clone(masked)
-	for line := range strings.Lines(keyPEM) {
-		if line = strings.TrimSpace(line); !strings.HasPrefix(line, "-----") {
-			secrets = append(secrets, line)
-		}
-	}
-	text := r.text()
-	for _, s := range secrets {
-		if s != "" && strings.Contains(text, s) {
-			t.Fatal("a secret (a masked value or a line of the App's private key) appears in act's log; not printing it")
-		}
-	}
-
-	if r.code != 0 {
-		t.Fatalf("act exited %d, want 0; log:\n%s", r.code, text)
-	}
-	defer func() {
-		if t.Failed() {
-			t.Logf("act's log:\n%s", text)
-		}
-	}()
+	checkLog(t, r, keyPEM)
 
 	// GitHub's side: one redelivery per failed GUID, of its newest attempt.
 	got := map[string]int{}

@@ -36,7 +36,7 @@ func (c *Config) StoreFor(t redeliver.Target, client *github.Client) checkpoint.
 	if c.checkpointFile != "" {
 		return checkpoint.NewFile(checkpoint.PerHook(c.checkpointFile, c.target.Hooks.Several(), t.HookID))
 	}
-	return checkpoint.NewVariable(client, c.cpOwner, c.cpRepo, c.VariableFor(t))
+	return StoreAt(client, c.PlaceFor(t), c.VariableFor(t))
 }
 
 // CheckpointPlace says where the checkpoints are kept, for the command
@@ -45,8 +45,21 @@ func (c *Config) CheckpointPlace() string {
 	switch {
 	case c.checkpointFile != "":
 		return c.checkpointFile
+	case c.leg != nil:
+		return "where the leg says"
+	case c.orgStore:
+		return "a variable per webhook in its organization"
 	case !c.target.Hooks.All && len(c.target.Hooks.IDs) == 1:
 		return fmt.Sprintf("variable %s in %s/%s", c.VariableFor(c.target.For(c.target.Hooks.IDs[0])), c.cpOwner, c.cpRepo)
 	}
 	return fmt.Sprintf("a variable per webhook in %s/%s", c.cpOwner, c.cpRepo)
+}
+
+// StoreAt is the store of variable name at place: a repository's variable or
+// an organization's.
+func StoreAt(client *github.Client, place checkpoint.Place, name string) checkpoint.Store {
+	if place.Org != "" {
+		return checkpoint.NewOrgVariable(client, place.Org, name)
+	}
+	return checkpoint.NewVariable(client, place.Owner, place.Repo, name)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/auth"
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
+	"github.com/hook-redeliver/hook-redeliver/internal/matrix"
 	"github.com/hook-redeliver/hook-redeliver/internal/target"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
@@ -42,6 +43,7 @@ type Config struct {
 
 	CheckpointVariable   string `env:"CHECKPOINT_VARIABLE"`
 	CheckpointRepository string `env:"CHECKPOINT_REPOSITORY"`
+	CheckpointStore      string `env:"CHECKPOINT_STORE"`
 
 	Since              string        `env:"SINCE"`
 	DryRun             bool          `env:"DRY_RUN, default=false"`
@@ -54,6 +56,11 @@ type Config struct {
 	ExcludeStatusCodes string `env:"EXCLUDE_STATUS_CODES"`
 	DispatchEventType  string `env:"DISPATCH_EVENT_TYPE"`
 	DispatchRepository string `env:"DISPATCH_REPOSITORY"`
+
+	// Many targets: see many.go.
+	Plan     bool   `env:"PLAN, default=false"`
+	LegInput string `env:"LEG"`
+	Parallel int    `env:"PARALLEL, default=20"`
 
 	// checkpointFile is set by the command line before Validate, not an
 	// input: see UseCheckpointFile.
@@ -74,6 +81,9 @@ type Config struct {
 	// notes are said in the log once the run starts: what Validate read
 	// from a pasted URL.
 	notes []input.Note
+	// leg is the leg input, read; orgStore: checkpoint-store organization.
+	leg      *matrix.Leg
+	orgStore bool
 }
 
 // String never shows a secret: the config may end up in a debug log.
@@ -89,7 +99,7 @@ func (c *Config) String() string {
 		cp = "(derived from the target)"
 	}
 	return fmt.Sprintf("target=%s hooks=%s api-url=%s app-id=%s private-key=%s token=%s checkpoint=%s in %s/%s since=%q dry-run=%t max-redeliveries=%d max-attempts=%d timeout=%s redelivery-interval=%s",
-		c.target.Base.Holder(), c.target.Hooks, c.APIURL, c.AppID, red(c.PrivateKey), red(c.Token), cp, c.cpOwner, c.cpRepo,
+		c.targetName(), c.target.Hooks, c.APIURL, c.AppID, red(c.PrivateKey), red(c.Token), cp, c.cpOwner, c.cpRepo,
 		c.Since, c.DryRun, c.MaxRedeliveries, c.MaxAttempts, c.Timeout, c.RedeliveryInterval)
 }
 
@@ -132,7 +142,7 @@ func (c *Config) Validate(r Runner) error {
 	}
 
 	// Target.
-	appTarget := c.Org == "" && c.Repository == ""
+	appTarget := c.Org == "" && c.Repository == "" && c.LegInput == ""
 	var targetErrs []error
 	c.target, c.notes, targetErrs = target.Parse(c.Org, c.Repository, c.HookID)
 	errs = append(errs, targetErrs...)
@@ -197,7 +207,9 @@ func (c *Config) Validate(r Runner) error {
 	}
 	owner, name, ok := target.SplitRepository(cpRepo)
 	switch {
-	case c.checkpointFile != "":
+	case c.checkpointFile != "", c.LegInput != "", strings.EqualFold(c.CheckpointStore, storeOrganization):
+		// A leg says where each checkpoint lives; organizations keep their
+		// own.
 	case cpRepo == "":
 		bad("checkpoint-repository", "required outside a workflow run: the owner/name of the repository holding the checkpoint variable")
 	case !ok:
@@ -263,6 +275,7 @@ func (c *Config) Validate(r Runner) error {
 	} else if c.DispatchRepository != "" {
 		bad("dispatch-repository", "set dispatch-event-type too: it names the repository_dispatch event to send")
 	}
+	errs = append(errs, c.validateMany()...)
 
 	// A credential in an input that holds none is refused even where that
 	// input's rules would take it, or it would reach the log (the first

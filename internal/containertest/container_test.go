@@ -527,6 +527,8 @@ func TestContainerContract(t *testing.T) {
 		"since":       window.UTC().Format(time.RFC3339),
 		"checkpoint":  st.Checkpoint.UTC().Format(time.RFC3339),
 		"waiting":     "0",
+		"matrix":      "", // set by a plan only
+		"count":       "",
 	}
 	if diff := cmp.Diff(want, s.outputs()); diff != "" {
 		t.Errorf("step outputs (-want +got):\n%s", diff)

@@ -24,6 +24,9 @@ type Installation struct {
 	// AccountType is "Organization" (the default) or "User". A user's
 	// installation is not found by GET /orgs/{org}/installation.
 	AccountType string
+	// Suspended installations are listed with suspended_at set, and GitHub
+	// refuses to mint tokens for them.
+	Suspended bool
 }
 
 type installation struct {
@@ -115,6 +118,14 @@ func (s *Server) installationJSON(in *installation) installationJSON {
 	}
 	base := s.ts.URL + s.prefix
 	acct := s.account(in.Account, in.AccountType)
+	var (
+		suspendedBy *accountJSON
+		suspendedAt *string
+	)
+	if in.Suspended {
+		by, at := s.account("an-owner", "User"), githubTime(in.created)
+		suspendedBy, suspendedAt = &by, &at
+	}
 	return installationJSON{
 		ID:                  in.ID,
 		Account:             acct,
@@ -131,6 +142,8 @@ func (s *Server) installationJSON(in *installation) installationJSON {
 		CreatedAt:           githubTime(in.created),
 		UpdatedAt:           githubTime(in.created),
 		SingleFilePaths:     []string{},
+		SuspendedBy:         suspendedBy,
+		SuspendedAt:         suspendedAt,
 	}
 }
 
@@ -181,6 +194,29 @@ func (c *call) repoInstallation() reply {
 	return notFound()
 }
 
+// listInstallations serves GET /app/installations: the calling App's
+// installations by id, paged by number (per_page at most 100), with their
+// permissions. The since and outdated filters are not implemented; a request
+// that uses them is served unfiltered.
+func (c *call) listInstallations() reply {
+	var mine []*installation
+	for _, in := range c.s.sortedInstallations() {
+		if in.AppID == c.who.app.id {
+			mine = append(mine, in)
+		}
+	}
+	lo, hi, link := c.pageOf(len(mine))
+	out := make([]installationJSON, 0, hi-lo)
+	for _, in := range mine[lo:hi] {
+		out = append(out, c.s.installationJSON(in))
+	}
+	rep := jsonReply(http.StatusOK, out)
+	if link != "" {
+		rep.setHeader("Link", link)
+	}
+	return rep
+}
+
 // sortedInstallations returns installations by id, so lookups are
 // deterministic when several match.
 func (s *Server) sortedInstallations() []*installation {
@@ -208,6 +244,9 @@ func (c *call) createInstallationToken() reply {
 	in := s.installations[id]
 	if in == nil || in.AppID != c.who.app.id {
 		return notFound()
+	}
+	if in.Suspended {
+		return errorReply(http.StatusForbidden, "This installation has been suspended", "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app")
 	}
 	var req struct {
 		Repositories  []string          `json:"repositories"`

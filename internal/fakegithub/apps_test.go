@@ -180,13 +180,77 @@ func TestInstallationTokenWorks(t *testing.T) {
 	if resp == nil || resp.StatusCode != 404 {
 		t.Errorf("other account: want 404")
 	}
-	if got := s.Requests()[len(s.Requests())-1].Credential; got != "token:ghs_…" {
-		t.Errorf("credential label = %q", got)
+	if got := s.Requests()[len(s.Requests())-1]; got.Credential != "token:ghs_…" || got.Installation != 100 {
+		t.Errorf("credential label = %q, installation %d; want token:ghs_… of installation 100", got.Credential, got.Installation)
 	}
 	// Tokens live an hour of GitHub time.
 	vc.Advance(time.Hour)
 	_, resp, _ = ic.Organizations.ListHookDeliveries(t.Context(), "acme", 1, nil)
 	if resp == nil || resp.StatusCode != 401 {
 		t.Errorf("expired token: want 401")
+	}
+}
+
+// GET /app/installations lists the calling App's installations only, paged
+// by number with GitHub's Link header, with their permissions as granted.
+func TestListInstallations(t *testing.T) {
+	t.Parallel()
+	s, c, _ := appServer(t)
+	for i := range int64(3) {
+		s.AddInstallation(Installation{ID: 110 + i, AppID: 10, Account: "org" + itoa64(i), Permissions: map[string]string{"metadata": "read"}, Suspended: i == 2})
+	}
+	var got []int64
+	var pages int
+	opts := &github.ListOptions{PerPage: 2}
+	for {
+		ins, resp, err := c.Apps.ListInstallations(t.Context(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, in := range ins {
+			got = append(got, in.GetID())
+			if in.GetAppID() != 10 || in.GetAccount().GetLogin() == "" || in.GetTargetType() == "" || in.GetRepositorySelection() == "" {
+				t.Errorf("installation %d lacks fields: %v", in.GetID(), in)
+			}
+			if (in.GetID() == 112) != (in.SuspendedAt != nil) {
+				t.Errorf("installation %d: suspended_at %v", in.GetID(), in.SuspendedAt)
+			}
+		}
+		if pages == 1 && !strings.Contains(resp.Header.Get("Link"), `rel="last"`) {
+			t.Errorf("first page's Link = %q, want next and last", resp.Header.Get("Link"))
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	if diff := cmp.Diff([]int64{100, 101, 110, 111, 112}, got); diff != "" {
+		t.Errorf("installations (-want +got):\n%s", diff)
+	}
+	if pages != 3 {
+		t.Errorf("%d pages of 2, want 3", pages)
+	}
+	// per_page is capped at 100, and the permissions are the installation's.
+	ins, _, err := c.Apps.ListInstallations(t.Context(), &github.ListOptions{PerPage: 500})
+	if err != nil || len(ins) != 5 {
+		t.Fatalf("per_page 500: %d installations, %v", len(ins), err)
+	}
+	if p := ins[0].GetPermissions(); p.GetOrganizationHooks() != "write" || p.GetContents() != "write" {
+		t.Errorf("installation 100's permissions = %v", p)
+	}
+	// A suspended installation gets no token.
+	_, resp, err := c.Apps.CreateInstallationToken(t.Context(), 112, nil)
+	if resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("token for a suspended installation: %v, want 403", err)
+	}
+	// An installation token cannot list installations.
+	tok, _, err := c.Apps.CreateInstallationToken(t.Context(), 100, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, resp, _ = newClient(t, s, tok.GetToken()).Apps.ListInstallations(t.Context(), nil)
+	if resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("listing with an installation token: want 401")
 	}
 }

@@ -1,8 +1,8 @@
 // Package fakegithub is a faithful fake of the part of GitHub's REST API that
 // hook-redeliver uses: webhook deliveries (App, organization and repository
-// hooks) with cursor pagination, redelivery, Actions variables, repository
-// dispatch, and the GitHub App endpoints that turn a JWT into an installation
-// token.
+// hooks) with cursor pagination, redelivery, repository and organization
+// Actions variables, repository dispatch, and the GitHub App endpoints that
+// list an App's installations and turn a JWT into an installation token.
 //
 // It is a real HTTP server on 127.0.0.1 so that the production client code
 // (go-github, the auth transport, retries) runs unchanged against it. It
@@ -90,8 +90,11 @@ type Request struct {
 	// an App JWT, "token:ghp_…" (first 4 characters) for a token,
 	// "jwt:invalid" for a JWT that did not verify, "none" when anonymous.
 	Credential string
-	Status     int
-	At         time.Time // GitHub time
+	// Installation is the installation whose token sent it; 0 for any
+	// other credential.
+	Installation int64
+	Status       int
+	At           time.Time // GitHub time
 }
 
 // Redelivery is a redelivery the server performed.
@@ -134,8 +137,9 @@ type Server struct {
 	jump          time.Duration // how far RejectJWTsAsExpired moved GitHub's clock
 	tokens        map[string]*credential
 	installations map[int64]*installation
-	variables     map[string]map[string]*variable // "owner/repo" (lower case) -> NAME -> variable
-	knownRepos    map[string]string               // "owner/repo" (lower case) -> as first spelled
+	variables     map[string]map[string]*variable    // "owner/repo" (lower case) -> NAME -> variable
+	orgVariables  map[string]map[string]*orgVariable // org (lower case) -> NAME -> variable
+	knownRepos    map[string]string                  // "owner/repo" (lower case) -> as first spelled
 	windows       map[string]*rateWindow
 	secondary     map[string]secondaryLimit // by credential key
 
@@ -161,6 +165,7 @@ func New(opts Options) *Server {
 		tokens:        make(map[string]*credential),
 		installations: make(map[int64]*installation),
 		variables:     make(map[string]map[string]*variable),
+		orgVariables:  make(map[string]map[string]*orgVariable),
 		knownRepos:    make(map[string]string),
 		windows:       make(map[string]*rateWindow),
 		secondary:     make(map[string]secondaryLimit),
@@ -313,13 +318,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if path == "" {
 		path = r.URL.Path
 	}
+	var installation int64
+	if cr := c.who.cred; cr != nil && cr.Kind == "installation" {
+		installation = cr.InstallationID
+	}
 	s.requests = append(s.requests, Request{
-		Method:     r.Method,
-		Path:       path,
-		Query:      r.URL.Query(),
-		Credential: c.who.label,
-		Status:     rep.status,
-		At:         c.now,
+		Method:       r.Method,
+		Path:         path,
+		Query:        r.URL.Query(),
+		Credential:   c.who.label,
+		Installation: installation,
+		Status:       rep.status,
+		At:           c.now,
 	})
 	s.mu.Unlock()
 

@@ -579,15 +579,7 @@ func (c *call) listHooks(keep func(hookKey) bool) reply {
 	}
 	slices.SortFunc(hs, func(a, b *hook) int { return cmp.Compare(a.ref.ID, b.ref.ID) })
 
-	q := c.r.URL.Query()
-	perPage := perPageOf(q)
-	page, err := strconv.Atoi(q.Get("page"))
-	if err != nil || page < 1 {
-		page = 1
-	}
-	last := max((len(hs)+perPage-1)/perPage, 1)
-	lo := min((page-1)*perPage, len(hs))
-	hi := min(lo+perPage, len(hs))
+	lo, hi, link := c.pageOf(len(hs))
 
 	out := make([]hookJSON, 0, hi-lo)
 	base := c.s.ts.URL + c.s.prefix
@@ -619,21 +611,8 @@ func (c *call) listHooks(keep func(hookKey) bool) reply {
 		out = append(out, j)
 	}
 	rep := jsonReply(http.StatusOK, out)
-	link := func(p int, rel string) string {
-		return "<" + base + c.path + "?page=" + strconv.Itoa(p) + "&per_page=" + strconv.Itoa(perPage) + `>; rel="` + rel + `"`
-	}
-	var links []string
-	if page > 1 {
-		links = append(links, link(page-1, "prev"))
-	}
-	if page < last {
-		links = append(links, link(page+1, "next"), link(last, "last"))
-	}
-	if page > 1 {
-		links = append(links, link(1, "first"))
-	}
-	if len(links) > 0 {
-		rep.setHeader("Link", strings.Join(links, ", "))
+	if link != "" {
+		rep.setHeader("Link", link)
 	}
 	return rep
 }

@@ -17,6 +17,7 @@ var routes = compileRoutes([]route{
 	{method: "GET", pattern: "/app", jwt: true, handle: (*call).getApp},
 	{method: "GET", pattern: "/app/hook/deliveries", jwt: true, handle: (*call).listAppDeliveries},
 	{method: "POST", pattern: "/app/hook/deliveries/{}/attempts", jwt: true, handle: (*call).redeliverApp},
+	{method: "GET", pattern: "/app/installations", jwt: true, handle: (*call).listInstallations},
 	{method: "POST", pattern: "/app/installations/{}/access_tokens", jwt: true, handle: (*call).createInstallationToken},
 	{method: "GET", pattern: "/orgs/{}/installation", jwt: true, handle: (*call).orgInstallation},
 	{method: "GET", pattern: "/repos/{}/{}/installation", jwt: true, handle: (*call).repoInstallation},
@@ -33,6 +34,11 @@ var routes = compileRoutes([]route{
 	{method: "PATCH", pattern: "/repos/{}/{}/actions/variables/{}", handle: (*call).updateVariable},
 	{method: "DELETE", pattern: "/repos/{}/{}/actions/variables/{}", handle: (*call).deleteVariable},
 	{method: "POST", pattern: "/repos/{}/{}/dispatches", handle: (*call).dispatch},
+
+	{method: "GET", pattern: "/orgs/{}/actions/variables/{}", handle: (*call).getOrgVariable},
+	{method: "POST", pattern: "/orgs/{}/actions/variables", handle: (*call).createOrgVariable},
+	{method: "PATCH", pattern: "/orgs/{}/actions/variables/{}", handle: (*call).updateOrgVariable},
+	{method: "DELETE", pattern: "/orgs/{}/actions/variables/{}", handle: (*call).deleteOrgVariable},
 })
 
 func compileRoutes(rs []route) []route {

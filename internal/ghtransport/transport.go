@@ -46,6 +46,10 @@ type Options struct {
 	// MutationInterval is the least time between the starts of two mutating
 	// requests (anything but GET and HEAD). GitHub asks for about a second.
 	MutationInterval time.Duration
+	// Pacer, if set, paces the mutating requests instead of
+	// MutationInterval: one Pacer shared by the transports of one identity
+	// keeps all its writes apart.
+	Pacer *Pacer
 	// Deadline, on the local clock, past which the transport does not wait:
 	// a wait that would end after it fails at once with a *LimitError.
 	Deadline time.Time
@@ -69,11 +73,10 @@ type Transport struct {
 	next http.RoundTripper
 	opts Options
 
-	mu           sync.Mutex
-	remaining    int
-	reset        time.Time // GitHub time
-	budgetKnown  bool
-	lastMutation time.Time // local time
+	mu          sync.Mutex
+	remaining   int
+	reset       time.Time // GitHub time
+	budgetKnown bool
 }
 
 // New returns a Transport sending requests with next (http.DefaultTransport
@@ -87,6 +90,9 @@ func New(next http.RoundTripper, opts Options) *Transport {
 	}
 	if opts.Retries == 0 {
 		opts.Retries = 5
+	}
+	if opts.Pacer == nil {
+		opts.Pacer = NewPacer(opts.MutationInterval, opts.Server.Local())
 	}
 	return &Transport{next: next, opts: opts}
 }
@@ -198,24 +204,12 @@ func rewind(req *http.Request, attempt int) (*http.Request, error) {
 	return r, nil
 }
 
-// pace spaces mutating requests MutationInterval apart.
+// pace spaces mutating requests apart (Options.Pacer).
 func (t *Transport) pace(ctx context.Context, method string) error {
-	if !mutating(method) || t.opts.MutationInterval <= 0 {
+	if !mutating(method) {
 		return nil
 	}
-	local := t.opts.Server.Local()
-	t.mu.Lock()
-	next := t.lastMutation.Add(t.opts.MutationInterval)
-	t.mu.Unlock()
-	if d := next.Sub(local.Now()); d > 0 {
-		if err := local.Sleep(ctx, d); err != nil {
-			return err
-		}
-	}
-	t.mu.Lock()
-	t.lastMutation = local.Now()
-	t.mu.Unlock()
-	return nil
+	return t.opts.Pacer.Wait(ctx)
 }
 
 // spendBudget keeps Reserve requests of the primary budget back: with the

@@ -24,6 +24,11 @@ type Run struct {
 	// pass for a real one.
 	Simulated bool
 	Hooks     []Hook
+	// Notes are what a run over many targets says beside its hooks: the
+	// installations it left out, and why.
+	Notes []string
+	// Plan is what a plan found; nil unless the run only planned.
+	Plan *Plan
 }
 
 // Hook is what was done for one webhook.
@@ -152,27 +157,41 @@ func (r *Run) Outputs() map[string]string {
 	if !cp.IsZero() {
 		out["checkpoint"] = cp.UTC().Format(time.RFC3339)
 	}
+	r.planOutputs(out)
 	return out
 }
 
 // Markdown renders the job summary.
 func (r *Run) Markdown() string {
 	var b strings.Builder
+	if r.Plan != nil {
+		r.planMarkdown(&b)
+		return b.String()
+	}
+	if len(r.Hooks) > 1 || len(r.Notes) > 0 {
+		r.overviewMarkdown(&b)
+	}
 	for i, h := range r.Hooks {
+		var one strings.Builder
 		if i > 0 {
-			b.WriteString("\n")
+			one.WriteString("\n")
 		}
-		r.hookMarkdown(&b, h)
+		r.hookMarkdown(&one, h)
+		if b.Len()+one.Len() > summaryBudget {
+			fmt.Fprintf(&b, "\nThe details of %s more are in the log: the summary keeps under GitHub's 1 MiB a step.\n", plural(len(r.Hooks)-i, "webhook"))
+			break
+		}
+		b.WriteString(one.String())
 	}
 	return b.String()
 }
 
 func (r *Run) hookMarkdown(b *strings.Builder, h Hook) {
 	if r.Simulated {
-		fmt.Fprintf(b, "## SIMULATED webhook redelivery: %s\n\n", esc(h.Target.String()))
+		fmt.Fprintf(b, "## SIMULATED webhook redelivery: %s\n\n", esc(HookName(h.Target)))
 		b.WriteString("> [!NOTE]\n> SIMULATED: a demo against a simulated GitHub on 127.0.0.1 (`hook-redeliver --demo`). No real webhook was read and nothing was redelivered.\n\n")
 	} else {
-		fmt.Fprintf(b, "## Webhook redelivery: %s\n\n", esc(h.Target.String()))
+		fmt.Fprintf(b, "## Webhook redelivery: %s\n\n", esc(HookName(h.Target)))
 	}
 	res := h.Result
 	if res == nil || res.Pages == 0 {

@@ -10,6 +10,13 @@ import (
 // Text renders the report for a terminal or a cron mail.
 func (r *Run) Text() string {
 	var b strings.Builder
+	if r.Plan != nil {
+		r.planText(&b)
+		return b.String()
+	}
+	if len(r.Hooks) > 1 || len(r.Notes) > 0 {
+		r.overviewText(&b)
+	}
 	for _, h := range r.Hooks {
 		if r.Simulated {
 			fmt.Fprintf(&b, "SIMULATED (demo, nothing was redelivered): %s\n", h.Target)

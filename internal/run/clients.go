@@ -81,13 +81,23 @@ func buildClients(cfg *config.Config, d Deps, srv *clock.Server, passDeadline, h
 	}
 
 	target := cfg.Target().Base // the holder of the webhooks: what their credential is scoped to
+	pacer := ghtransport.NewPacer(cfg.RedeliveryInterval, srv.Local())
 	hooksT := ghtransport.New(plan.Hooks(target.Kind() == redeliver.AppHook, target.Scope, base), ghtransport.Options{
-		Server: srv, MutationInterval: cfg.RedeliveryInterval, Deadline: passDeadline,
+		Server: srv, Pacer: pacer, Deadline: passDeadline,
 		// Leave a few requests of a shared budget for the checkpoint.
 		Reserve: 10, Logf: logf, Rand: d.Rand,
 	})
 	cpOwner, cpRepo := cfg.CheckpointRepo()
-	cpT := ghtransport.New(plan.Checkpoint(cpOwner, cpRepo, base), ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.Rand})
+	cpAuth, cpAccount := plan.Checkpoint(cpOwner, cpRepo, base), cpOwner
+	if place := cfg.PlaceFor(target); place.Org != "" {
+		cpAuth, cpAccount = plan.OrgCheckpoint(place.Org, base), place.Org
+	}
+	cpOpts := ghtransport.Options{Server: srv, Deadline: hardDeadline, Logf: logf, Rand: d.Rand}
+	if sameIdentity(plan, target, cpAccount) {
+		// One identity's writes are paced together, whatever they are for.
+		cpOpts.Pacer = pacer
+	}
+	cpT := ghtransport.New(cpAuth, cpOpts)
 	hooks, err := newGitHubClient(cfg, hooksT, d.Version)
 	if err != nil {
 		return nil, err
@@ -115,4 +125,18 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// sameIdentity reports whether the webhooks of target and the checkpoint
+// variables of account are reached as one identity: one token, or one App
+// installation (an account's). The App's own webhook takes the App JWT, an
+// identity of its own.
+func sameIdentity(plan *auth.Plan, target redeliver.Target, account string) bool {
+	switch {
+	case target.Kind() == redeliver.AppHook:
+		return false
+	case plan.Token != "":
+		return true
+	}
+	return strings.EqualFold(owner(target), account)
 }

@@ -57,6 +57,9 @@ func finishReserve(timeout time.Duration) time.Duration {
 // Execute runs the action for every hook of cfg. It returns the report even
 // when it also returns an error.
 func Execute(ctx context.Context, cfg *config.Config, d Deps) (*report.Run, error) {
+	if cfg.Many() {
+		return executeMany(ctx, cfg, d)
+	}
 	rep := &report.Run{DryRun: cfg.DryRun}
 	start := d.Clock.Now()
 	hardDeadline := start.Add(cfg.Timeout)

@@ -23,6 +23,12 @@ type Spec struct {
 	// id. The zero Target is the GitHub App's own webhook.
 	Base  redeliver.Target
 	Hooks Hooks
+	// Holders are the organizations or repositories of a run over several
+	// (org: a, b; repository: o/a, o/b), and AllOrgs asks for every
+	// organization the App is installed in (org: all): see Many. Base is then
+	// zero and Hooks all.
+	Holders []redeliver.Target
+	AllOrgs bool
 }
 
 // GitHub's rules for an account's login and a repository's name.
@@ -45,6 +51,9 @@ func SplitRepository(s string) (owner, name string, ok bool) {
 // log should say of a URL it read, and an *input.Error per problem, in the
 // order the inputs are checked.
 func Parse(org, repository, hookID string) (Spec, []input.Note, []error) {
+	if s, errs, ok := parseMany(org, repository, hookID); ok {
+		return s, nil, errs
+	}
 	var (
 		s    Spec
 		errs []error

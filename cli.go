@@ -43,7 +43,7 @@ func runCLIWith(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stdout, "hook-redeliver", version)
 		return nil
 	}
-	if line := ignoredInputs(getenv); line != "" {
+	if line := config.IgnoredInputs(getenv); line != "" {
 		fmt.Fprintln(stderr, line)
 	}
 	switch {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"maps"
 	"os"
@@ -22,9 +21,6 @@ import (
 // is not given: in $STATE_DIRECTORY (set by systemd's StateDirectory=) or
 // the working directory.
 const defaultCheckpointFile = "hook-redeliver-checkpoint"
-
-// maxSecretFile bounds what --private-key-file and --token-file read.
-const maxSecretFile = 1 << 20
 
 // fileFlags are the command line's credential files: the flag and variable
 // naming the file, and the setting its content stands for.
@@ -142,32 +138,6 @@ func (inv *invocation) explain(err error) string {
 	return strings.Join(lines, "\n")
 }
 
-// ignoredInputs returns the line that says the action's INPUT_ variables
-// set here are ignored, or "". They are read only when the binary runs as
-// the container action, in a workflow run (GITHUB_ACTIONS=true); a user
-// trying the binary with a workflow's variables would otherwise see them
-// dropped without a word. Both the runner's spelling (INPUT_HOOK-ID) and
-// the shell's (INPUT_HOOK_ID) are looked for.
-func ignoredInputs(getenv func(string) string) string {
-	if getenv("GITHUB_ACTIONS") == "true" {
-		return ""
-	}
-	var set, ours []string
-	for _, k := range config.Settings() {
-		for _, name := range []string{"INPUT_" + strings.ReplaceAll(k.Key, "_", "-"), "INPUT_" + k.Key} {
-			if strings.TrimSpace(getenv(name)) != "" && !slices.Contains(set, name) {
-				set = append(set, name)
-				ours = append(ours, k.Key)
-			}
-		}
-	}
-	if len(set) == 0 {
-		return ""
-	}
-	return "hook-redeliver: ignoring " + strings.Join(set, ", ") + ": INPUT_ variables are read only in a workflow run (GITHUB_ACTIONS=true); " +
-		"here set " + strings.Join(slices.Compact(ours), ", ") + " or their flags (see --help)"
-}
-
 // unconfiguredMessage is the one line printed when nothing is configured
 // and no person is watching: what to set, and how to ask for the demo.
 const unconfiguredMessage = "hook-redeliver: nothing configured: set APP_ID and PRIVATE_KEY (a GitHub App's webhook), or TOKEN with ORG or REPOSITORY and HOOK_ID, as variables or flags (see --help); or run --demo for a simulated GitHub"
@@ -270,7 +240,7 @@ func (inv *invocation) readCredentialFiles() error {
 			if m := input.Misplaced(input.Name(ff.file), path); m != "" {
 				return "", input.Bad(input.Name(ff.file), "%s", m)
 			}
-			v, err := readSecretFile(path)
+			v, err := config.ReadSecretFile(path)
 			if err != nil {
 				return "", input.Bad(input.Name(ff.file), "%v", err)
 			}
@@ -304,28 +274,6 @@ func (inv *invocation) readCredentialFiles() error {
 		inv.envFiles[ff.key] = v
 	}
 	return nil
-}
-
-// readSecretFile reads a credential mounted by a secret manager. Errors
-// name the file, never its content.
-func readSecretFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
-	if err != nil {
-		return "", fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(b) > maxSecretFile {
-		return "", fmt.Errorf("%s is larger than %d bytes: not a key or token", path, maxSecretFile)
-	}
-	v := strings.TrimSpace(string(b))
-	if v == "" {
-		return "", fmt.Errorf("%s is empty", path)
-	}
-	return v, nil
 }
 
 var _ envconfig.Lookuper = (*invocation)(nil)

@@ -16,11 +16,12 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
+	buildversion "github.com/hook-redeliver/hook-redeliver/internal/version"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."
 // (release builds); main completes it from Go's build info otherwise
-// (resolveVersion). It must keep a constant initializer for -X to work.
+// (version.Resolve). It must keep a constant initializer for -X to work.
 var version = "dev"
 
 // Exit statuses, the same from the action and the command line.
@@ -41,7 +42,7 @@ func main() {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
 	}
-	version = resolveVersion(version, debug.ReadBuildInfo)
+	version = buildversion.Resolve(version, debug.ReadBuildInfo)
 	// SIGTERM is what the runner sends when a job is cancelled: stop
 	// starting redeliveries, but still save the checkpoint.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

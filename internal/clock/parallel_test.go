@@ -15,10 +15,15 @@ func sleepAll(t *testing.T, c *Parallel, plans [][]time.Duration) []time.Duratio
 	t.Helper()
 	done := make([]time.Duration, len(plans))
 	var wg sync.WaitGroup
+	// Every participant joins before the first starts, as a pool does, so
+	// time cannot move before every participant has begun.
+	ctxs := make([]context.Context, len(plans))
+	leaves := make([]func(), len(plans))
+	for i := range plans {
+		ctxs[i], leaves[i] = Join(t.Context(), c)
+	}
 	for i, plan := range plans {
-		// Join before starting the goroutine, as a pool does, so time
-		// cannot move before every participant has begun.
-		ctx, leave := Join(t.Context(), c)
+		ctx, leave := ctxs[i], leaves[i]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -42,8 +42,15 @@ func Run(ctx context.Context, n, limit int, join Join, do func(ctx context.Conte
 		next atomic.Int64
 		wg   sync.WaitGroup
 	)
-	for range limit {
-		wctx, leave := join(ctx)
+	// Every worker joins before the first starts: one that started at once
+	// could sleep, and a clock with no other participant yet would move.
+	ctxs := make([]context.Context, limit)
+	leaves := make([]func(), limit)
+	for w := range limit {
+		ctxs[w], leaves[w] = join(ctx)
+	}
+	for w := range limit {
+		wctx, leave := ctxs[w], leaves[w]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

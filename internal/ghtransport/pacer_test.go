@@ -1,6 +1,7 @@
 package ghtransport
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"testing"
@@ -34,8 +35,15 @@ func TestPacerSharedByConcurrentWriters(t *testing.T) {
 				starts []time.Time
 				wg     sync.WaitGroup
 			)
-			for range tt.writers {
-				ctx, leave := clock.Join(t.Context(), c)
+			// Every writer joins before the first starts, or time could
+			// move before the others began.
+			ctxs := make([]context.Context, tt.writers)
+			leaves := make([]func(), tt.writers)
+			for w := range tt.writers {
+				ctxs[w], leaves[w] = clock.Join(t.Context(), c)
+			}
+			for w := range tt.writers {
+				ctx, leave := ctxs[w], leaves[w]
 				wg.Add(1)
 				go func() {
 					defer wg.Done()

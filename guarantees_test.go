@@ -220,3 +220,30 @@ func TestActionLedgerLostRightAfterARun(t *testing.T) {
 		t.Errorf("third run: exit %d, outputs %v, %d redeliveries in all; want all three seen delivered", r.code, r.outputs, len(h.fake.Redeliveries()))
 	}
 }
+
+// TestActionProbesNotListed: the receiver's state is unknown (nothing in
+// the last 5 minutes), and GitHub lists the probes' attempts only after the
+// run's outcome wait (35 s here: the fake's API is an Enterprise Server's).
+// The run sends the two probes, waits no longer than that, and leaves the
+// rest for the next run; the next run does not send the probes again.
+func TestActionProbesNotListed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "/api/v3", fakegithub.Faults{VisibilityLag: time.Minute})
+	hook := targets[1].hook
+	h.add(hook, "ok", 120, false, true)
+	for i, ev := range []string{"push", "issues", "check_run"} {
+		h.fake.AddDelivery(hook, fakegithub.Delivery{GUID: fmt.Sprint("g", i), DeliveredAt: start.Add(-time.Duration(90-30*i) * time.Minute), Event: ev, Status: "timed out"})
+	}
+	before := h.clock.Now()
+	r := h.run(targets[1].inputs)
+	if r.code != 0 || len(h.fake.Redeliveries()) != 2 || r.outputs["remaining"] != "3" || !strings.Contains(r.log, "GitHub did not list the probe redeliveries") {
+		t.Fatalf("exit %d, %d redeliveries, outputs %v; want the two probes sent and all three left:\n%s", r.code, len(h.fake.Redeliveries()), r.outputs, r.log)
+	}
+	if took := h.clock.Now().Sub(before); took > 40*time.Second {
+		t.Errorf("the run took %s: want the probes' pacing and one outcome wait of 35 s at most", took)
+	}
+	h.clock.Advance(2 * time.Minute)
+	if r := h.run(targets[1].inputs); r.code != 0 || r.outputs["failed"] != "1" || len(h.fake.Redeliveries()) != 3 {
+		t.Errorf("next run: exit %d, outputs %v, %d redeliveries in all; want the probes seen delivered and only the third sent", r.code, r.outputs, len(h.fake.Redeliveries()))
+	}
+}

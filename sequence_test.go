@@ -640,6 +640,10 @@ func TestSequenceRunsSecondsApart(t *testing.T) {
 			t.Errorf("run at %s exited %d", st.at, st.code)
 		}
 		s.withinPace(st)
+		// A dry run never waits: its time is its requests' latency.
+		if len(r.inputs) > 0 && st.took > time.Duration(st.calls)*200*time.Millisecond {
+			t.Errorf("the dry run at %s took %s for %d requests of 200 ms: it waited", st.at, st.took, st.calls)
+		}
 		if st.rem != "0" && len(r.inputs) == 0 && !strings.Contains(st.log, "by the previous run") {
 			t.Errorf("run at %s left %s GUIDs: %s", st.at, st.rem, lastLine(st.log, "left"))
 		}

@@ -186,6 +186,25 @@ func TestLedgerVersion2IsSmaller(t *testing.T) {
 	}
 }
 
+// TestLedgerCapacity: the README says a ledger carries about 500 GUIDs in
+// MaxLedgerSize before it keeps the oldest and records where the others
+// start. GUIDs of manyGUIDs' shape (a long event name, a status code) are
+// typical; Fit trims a tenth at a time, so it keeps a little less than what
+// would fit (531 of them, where 590 would).
+func TestLedgerCapacity(t *testing.T) {
+	t.Parallel()
+	l := &Ledger{Listed: testCP.Add(3 * time.Hour), GUIDs: manyGUIDs(1000, testCP)}
+	dropped := l.Fit(testCP)
+	kept := len(l.GUIDs)
+	t.Logf("%d of 1000 GUIDs fit in %d bytes", kept, MaxLedgerSize)
+	if kept < 500 || kept > 600 || kept+dropped != 1000 {
+		t.Errorf("%d GUIDs kept and %d dropped; the README promises about 500 kept", kept, dropped)
+	}
+	if b, err := os.ReadFile("../README.md"); err != nil || !strings.Contains(string(b), "past about 500 GUIDs in play") {
+		t.Errorf("README.md does not state the capacity this test checks (%v)", err)
+	}
+}
+
 func TestParseLedgerErrors(t *testing.T) {
 	t.Parallel()
 	cp := strconv.FormatInt(testCP.UnixMilli(), 10)

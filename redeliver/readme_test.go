@@ -18,15 +18,10 @@ func TestREADMEStatesTheRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := strings.Join(strings.Fields(string(b)), " ")
-	// The looks after the last redelivery: at firstLook, then each twice
-	// as long after, up to the outcome wait (as await does).
+	// The looks after the last redelivery on github.com, as await makes them.
 	var offsets []string
-	limit := defaultReceiverTimeout + listLag
-	for off := firstLook; ; off = min(2*off+firstLook, limit) {
+	for _, off := range lookOffsets(defaultReceiverTimeout + listLag) {
 		offsets = append(offsets, fmt.Sprint(int(off/time.Second)))
-		if off >= limit {
-			break
-		}
 	}
 	looks := strings.Join(offsets[:len(offsets)-1], ", ") + " and " + offsets[len(offsets)-1]
 	want := []string{

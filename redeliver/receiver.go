@@ -124,8 +124,14 @@ func (r *health) takenEvents() []string {
 func (r *health) observe(d *Delivery) {
 	a := attempt{id: d.ID, at: d.DeliveredAt, guid: d.GUID, event: d.Event, ok: d.OK()}
 	if a.ok {
-		r.okAt[grain(a.at)] = true
-		r.taken[a.event] = true
+		// Read before writing: almost every success falls in a span and
+		// an event already recorded, and a lookup is cheaper than a store.
+		if k := grain(a.at); !r.okAt[k] {
+			r.okAt[k] = true
+		}
+		if !r.taken[a.event] {
+			r.taken[a.event] = true
+		}
 		if a.at.After(r.lastOK) {
 			r.lastOK = a.at
 		}

@@ -72,9 +72,8 @@ func (p *pass) classify(fs []*Failure) []*Failure {
 	var todo []*Failure
 	now := p.now()
 	for _, f := range fs {
-		f.Attempts = f.count(p.h.counts)
 		switch {
-		case p.gaveUp(f):
+		case p.gaveUp(f): // counts f's attempts
 		case o.Retention > 0 && now.Sub(f.Latest.DeliveredAt) > o.Retention:
 			f.Outcome, f.Detail = Expired, "older than GitHub keeps deliveries"
 		default:
@@ -344,14 +343,14 @@ func (p *pass) sentLine(f *Failure) string {
 // returns errBudget if waiting would pass the deadline.
 func (p *pass) await(ctx context.Context, from time.Time, limit time.Duration, done func() bool) error {
 	clk := p.o.Server.Local()
+	offs := lookOffsets(limit)
 	// Offsets that passed while the run was busy are not looked at one by
 	// one: the first look is at the first offset still ahead (or at once,
 	// if the limit has passed).
-	off := firstLook
-	for elapsed := clk.Now().Sub(from); off < elapsed && off < limit; {
-		off = min(2*off+firstLook, limit)
+	for elapsed := clk.Now().Sub(from); len(offs) > 1 && offs[0] < elapsed; {
+		offs = offs[1:]
 	}
-	for ; ; off = min(2*off+firstLook, limit) {
+	for _, off := range offs {
 		if !p.unresolved() || (done != nil && done()) {
 			return nil
 		}
@@ -366,8 +365,19 @@ func (p *pass) await(ctx context.Context, from time.Time, limit time.Duration, d
 		if err := p.look(ctx); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// lookOffsets are the times after a request at which the run looks for its
+// outcome: at firstLook, then each twice as long after the request as the
+// one before (plus firstLook), up to limit.
+func lookOffsets(limit time.Duration) []time.Duration {
+	var offs []time.Duration
+	for off := firstLook; ; off = min(2*off+firstLook, limit) {
+		offs = append(offs, off)
 		if off >= limit {
-			return nil
+			return offs
 		}
 	}
 }

@@ -402,7 +402,8 @@ func (e *RefusedError) Permanent() bool { return true }
 
 // refused makes err, an explained API error, a *RefusedError when GitHub
 // answered with a 4xx status. Rate limits never get here: the App's
-// transport waits them out or fails with an error of its own.
+// transport waits them out or fails with a *ghtransport.LimitError, which
+// the transports above do not retry either.
 func refused(err error) error {
 	var er *github.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil && er.Response.StatusCode >= 400 && er.Response.StatusCode < 500 {

@@ -7,6 +7,7 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/checkpoint"
 	"github.com/hook-redeliver/hook-redeliver/internal/input"
 	"github.com/hook-redeliver/hook-redeliver/internal/matrix"
+	"github.com/hook-redeliver/hook-redeliver/internal/target"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
@@ -67,8 +68,18 @@ func (c *Config) validateMany() []error {
 		} else {
 			for _, g := range leg.Groups {
 				for _, t := range g.Targets {
-					if _, err := checkpoint.ParsePlace(t.State); err != nil {
+					// The leg's names go into API paths: GitHub's rules
+					// for them, as for the org and repository inputs.
+					if t.Org != "" && !target.ValidLogin(t.Org) {
+						bad("leg", "webhook %d: %s is not an organization login", t.Hook, input.Value("leg", t.Org))
+					}
+					if _, _, ok := target.SplitRepository(t.Repo); t.Repo != "" && !ok {
+						bad("leg", "webhook %d: want owner/name, got %s", t.Hook, input.Value("leg", t.Repo))
+					}
+					if place, err := checkpoint.ParsePlace(t.State); err != nil {
 						bad("leg", "webhook %d: checkpoint place %v", t.Hook, err)
+					} else if !validPlace(place) {
+						bad("leg", "webhook %d: checkpoint place %s names no organization or repository", t.Hook, input.Value("leg", t.State))
 					}
 					if err := checkpoint.ValidateName(t.Var); err != nil {
 						bad("leg", "webhook %d: checkpoint variable %v", t.Hook, err)
@@ -168,4 +179,14 @@ func (c *Config) targetName() string {
 		return c.Name()
 	}
 	return c.target.Base.Holder()
+}
+
+// validPlace reports whether a checkpoint place names an organization or a
+// repository by GitHub's rules.
+func validPlace(p checkpoint.Place) bool {
+	if p.Org != "" {
+		return target.ValidLogin(p.Org)
+	}
+	_, _, ok := target.SplitRepository(p.Owner + "/" + p.Repo)
+	return ok
 }

@@ -50,6 +50,10 @@ func TestValidateMany(t *testing.T) {
 		{name: "plan and leg", inputs: with(map[string]string{"LEG": goodLeg, "PLAN": "true"}, app), wantErr: "input plan and leg: both set"},
 		{name: "a leg and org", inputs: with(map[string]string{"LEG": goodLeg, "ORG": "acme"}, app), wantErr: "input org: the leg says which webhooks"},
 		{name: "a leg that is not one", inputs: with(map[string]string{"LEG": "acme"}, app), wantErr: "input leg: not a leg of the plan's matrix"},
+		{name: "a leg's repository without an owner", inputs: with(map[string]string{"LEG": strings.Replace(goodLeg, `"org":"acme"`, `"repo":"acme"`, 1)}, app), wantErr: `input leg: webhook 5: want owner/name, got "acme"`},
+		{name: "a leg's organization that is no login", inputs: with(map[string]string{"LEG": strings.Replace(goodLeg, `"org":"acme"`, `"org":"-bad/x"`, 1)}, app), wantErr: `input leg: webhook 5: "-bad/x" is not an organization login`},
+		{name: "a leg's checkpoint place that is no login", inputs: with(map[string]string{"LEG": strings.Replace(goodLeg, `"state":"org:acme"`, `"state":"org:-bad"`, 1)}, app), wantErr: `input leg: webhook 5: checkpoint place "org:-bad" names no organization or repository`},
+		{name: "a leg's checkpoint place with two slashes", inputs: with(map[string]string{"LEG": strings.Replace(goodLeg, `"state":"org:acme"`, `"state":"repo:a/b/c"`, 1)}, app), wantErr: `input leg: webhook 5: checkpoint place "repo:a/b/c" names no organization or repository`},
 		{name: "a leg's installation needs the App", inputs: map[string]string{"TOKEN": "t", "LEG": goodLeg}, wantErr: "input app-id: required: the leg's installation 7"},
 		{name: "a plan of the App's webhook", inputs: with(map[string]string{"PLAN": "true"}, app), wantErr: "input plan: the GitHub App's own webhook is one target"},
 	}

@@ -11,8 +11,9 @@
 //     exponential backoff, except for POST, whose outcome is then unknown and
 //     is left to the caller (a redelivery must never be sent twice). An
 //     error of the transport beneath that says it is Permanent (a credential
-//     GitHub refused to mint, auth.RefusedError) is no network error: it is
-//     returned at once;
+//     GitHub refused to mint, auth.RefusedError; a rate limit that transport
+//     could not wait out, *LimitError) is no network error: it is returned
+//     at once;
 //   - pacing: mutating requests are spaced out, as GitHub's best practices ask;
 //   - GitHub's clock: every Date header feeds a clock.Server.
 //
@@ -104,6 +105,12 @@ type LimitError struct {
 	Wait   time.Duration // how long GitHub asked to wait
 	Until  time.Time     // GitHub time when requests are allowed again, if known
 }
+
+// Permanent reports that a transport above must not retry a LimitError of
+// the transport beneath (the App's, minting an installation token): that
+// transport has waited as long as its deadline allows, and a retry would
+// only be logged as a network error. The caller sees the rate limit.
+func (*LimitError) Permanent() bool { return true }
 
 func (e *LimitError) Error() string {
 	msg := "GitHub rate limit: " + e.Reason

@@ -295,6 +295,7 @@ func TestDoesNotRetryAPermanentError(t *testing.T) {
 		calls int
 	}{
 		{"permanent", fmt.Errorf("mint: %w", refusal{}), 1},
+		{"a rate limit the transport beneath could not wait out", fmt.Errorf("mint: %w", &LimitError{Reason: "primary rate limit", Wait: time.Hour}), 1},
 		{"a network error", errors.New("connection reset by peer"), 6},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

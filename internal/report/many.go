@@ -9,10 +9,16 @@ import (
 )
 
 // summaryBudget bounds the job summary of a run over many webhooks, far
-// below GitHub's 1 MiB a step: the overview (a line a webhook) is always
-// written; the webhooks' details follow while they fit, the rest being in the
-// log.
+// below GitHub's 1 MiB a step: the overview (a line a webhook, within
+// overviewBudget), then the webhooks' details while they fit, the rest being
+// in the log.
 const summaryBudget = 768 << 10
+
+// overviewBudget bounds the overview's line a webhook within summaryBudget:
+// a job over thousands of webhooks (one organization may hold 500 with its
+// checkpoints in its own variables, and a job may span many) would otherwise
+// pass GitHub's 1 MiB a step with the overview alone.
+const overviewBudget = summaryBudget / 2
 
 // Plan is what a plan found: the matrix output, its legs, and what could not
 // be planned.
@@ -124,7 +130,12 @@ func (r *Run) overviewMarkdown(b *strings.Builder) {
 	fmt.Fprintf(b, "| Scanned | Failed | Redelivered | Left | Waiting | Gave up | Skipped |\n|---:|---:|---:|---:|---:|---:|---:|\n| %s | %s | %s | %s | %s | %s | %s |\n\n",
 		thousands(t.Scanned), thousands(t.Failed), thousands(t.Redelivered), thousands(t.Remaining), thousands(t.Waiting), thousands(t.GaveUp), thousands(t.Skipped))
 	b.WriteString("| Webhook | Result | Failed | Redelivered | Left | Checkpoint |\n|---|---|---:|---:|---:|---|\n")
-	for _, h := range r.Hooks {
+	start := b.Len()
+	for i, h := range r.Hooks {
+		if b.Len()-start > overviewBudget {
+			fmt.Fprintf(b, "\nand %s more webhooks, all of them in the log.\n", thousands(len(r.Hooks)-i))
+			break
+		}
 		result, failed, redelivered, left, saved := "✅", "—", "—", "—", "—"
 		if res := h.Result; res != nil {
 			c := counts(res)

@@ -3,6 +3,8 @@ package report
 import (
 	"errors"
 	"fmt"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,5 +73,33 @@ func TestManyWebhooksSummary(t *testing.T) {
 	}
 	if !strings.Contains(run.Text(), "org widgets") || !strings.HasPrefix(run.Text(), "1,001 webhooks: 30,000 failed GUIDs, 30,000 redelivered, 0 left, 1 with errors") {
 		t.Errorf("text report opens with:\n%s", run.Text()[:300])
+	}
+}
+
+// TestManyWebhooksOverviewBounded: the line a webhook of the overview stays
+// within the summary's budget however many webhooks a job handles.
+func TestManyWebhooksOverviewBounded(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+	run := &Run{}
+	const n = 12_000
+	for i := range n {
+		tg := redeliver.Target{Org: fmt.Sprintf("org-%05d", i), HookID: int64(100_000 + i)}
+		run.Hooks = append(run.Hooks, Hook{Target: tg, Result: &redeliver.Result{Target: tg, Since: t0.Add(-time.Hour), Until: t0, Listed: true, Pages: 1, Saved: t0}})
+	}
+	md := run.Markdown()
+	if len(md) > summaryBudget+64<<10 {
+		t.Errorf("summary of %d webhooks is %d bytes, want at most about %d", n, len(md), summaryBudget)
+	}
+	if !regexp.MustCompile(`and [0-9,]+ more webhooks, all of them in the log`).MatchString(md) {
+		t.Error("the overview does not say how many webhooks it left out")
+	}
+	// The README's figures are these budgets.
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("the lines for as many webhooks as fit in %d KiB, and the details for as many as fit in %d KiB in all", overviewBudget>>10, summaryBudget>>10); !strings.Contains(string(b), want) {
+		t.Errorf("README.md does not say %q", want)
 	}
 }

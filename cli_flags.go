@@ -166,9 +166,8 @@ variable, which wins over the name GitHub's documented scripts use, which
 wins over the default.
 `)
 	defaults := map[string]string{}
-	bools := map[string]bool{}
 	for _, k := range config.Settings() {
-		defaults[k.Key], bools[k.Key] = k.Default, k.IsBool
+		defaults[k.Key] = k.Default
 	}
 	defaults["CHECKPOINT_FILE"] = defaultCheckpointPath(getenv)
 	defaults["loop"] = "off: one pass"

@@ -49,11 +49,7 @@ main() {
   build_job_image
   log "job image ready in $((SECONDS - t)) s"
 
-  t=$SECONDS
-  log "building the action's image $image with container.sh --build-only"
-  HOOK_REDELIVER_IMAGE=$image bash .ci/container.sh --build-only ||
-    fail "container.sh --build-only failed"
-  log "action image ready in $((SECONDS - t)) s"
+  build_action_image "$image"
 
   t=$SECONDS
   log "running the act test: $act, action image $image, job image $JOB_TAG"

@@ -225,3 +225,14 @@ build_job_image() {
       --change "LABEL $JOB_LABEL=$want" \
       - "$JOB_TAG" >/dev/null
 }
+
+# build_action_image builds the action's image, tagged IMAGE, as
+# container.sh does (act and the rehearsal run the image, not the
+# Dockerfile), from the repository's root.
+build_action_image() {
+  local image=$1 t=$SECONDS
+  log "building the action's image $image with container.sh --build-only"
+  HOOK_REDELIVER_IMAGE=$image bash .ci/container.sh --build-only ||
+    fail "container.sh --build-only failed"
+  log "action image ready in $((SECONDS - t)) s"
+}

@@ -166,7 +166,9 @@ push_image() {
   [[ $manifest =~ ^sha256:[0-9a-f]{64}$ ]] || fail "the registry serves no digest for $repo:rehearsal"
   # docker push names the digest it pushed; it must be the one served.
   pushed=$(sed -n 's/.*digest: \(sha256:[0-9a-f]\{64\}\).*/\1/p' <<<"$out" | head -n 1)
-  [[ -z $pushed || $pushed == "$manifest" ]] ||
+  [[ -n $pushed ]] || fail "docker push named no digest, so it cannot be checked against the registry's; it said:
+$out"
+  [[ $pushed == "$manifest" ]] ||
     fail "docker pushed $pushed, but the registry serves $manifest for $repo:rehearsal"
   log "pushed $repo:rehearsal, manifest $manifest"
 
@@ -222,11 +224,7 @@ main() {
   build_job_image
   log "act, registry and job image ready in $((SECONDS - t)) s"
 
-  t=$SECONDS
-  log "building the action's image $image with container.sh --build-only"
-  HOOK_REDELIVER_IMAGE=$image bash .ci/container.sh --build-only ||
-    fail "container.sh --build-only failed"
-  log "action image ready in $((SECONDS - t)) s"
+  build_action_image "$image"
 
   t=$SECONDS
   start_registry

@@ -186,7 +186,7 @@ func Run(ctx context.Context, client *github.Client, o Options) (*Result, error)
 		o.Warnf = o.Logf
 	}
 	if o.ReceiverTimeout <= 0 {
-		o.ReceiverTimeout = defaultReceiverTimeout
+		o.ReceiverTimeout = ReceiverTimeout
 	}
 	p := &pass{client: client, o: o, res: &Result{Target: o.Target, Store: o.Store.String()}}
 	err := p.run(ctx)

@@ -20,7 +20,7 @@ func TestREADMEStatesTheRule(t *testing.T) {
 	readme := strings.Join(strings.Fields(string(b)), " ")
 	// The looks after the last redelivery on github.com, as await makes them.
 	var offsets []string
-	for _, off := range lookOffsets(defaultReceiverTimeout + listLag) {
+	for _, off := range lookOffsets(ReceiverTimeout + listLag) {
 		offsets = append(offsets, fmt.Sprint(int(off/time.Second)))
 	}
 	looks := strings.Join(offsets[:len(offsets)-1], ", ") + " and " + offsets[len(offsets)-1]
@@ -37,8 +37,8 @@ func TestREADMEStatesTheRule(t *testing.T) {
 		fmt.Sprintf("noticed within at most %d redeliveries (%d to the next look, %d more that GitHub may not have listed yet at one a second, and one look at the wary pace)",
 			IntoDownBound(), lookQuiet, int(listLag/time.Second)),
 		fmt.Sprintf("succeeded within an %s of it", map[time.Duration]string{time.Hour: "hour"}[nearSpan]),
-		fmt.Sprintf("at %s seconds for the last few (GitHub waits %d seconds for a receiver", looks, int(defaultReceiverTimeout/time.Second)),
-		fmt.Sprintf("costs up to %d seconds (%d on Enterprise Server)", int((defaultReceiverTimeout+listLag)/time.Second), int((30*time.Second+listLag)/time.Second)),
+		fmt.Sprintf("at %s seconds for the last few (GitHub waits %d seconds for a receiver", looks, int(ReceiverTimeout/time.Second)),
+		fmt.Sprintf("costs up to %d seconds (%d on Enterprise Server)", int((ReceiverTimeout+listLag)/time.Second), int((ServerReceiverTimeout+listLag)/time.Second)),
 		fmt.Sprintf("costs at most %d redeliveries before the run notices", IntoDownBound()),
 		fmt.Sprintf("not due until GitHub has listed the attempt or a %s has passed", map[time.Duration]string{time.Minute: "minute"}[Settle]),
 	}

@@ -30,15 +30,20 @@ const (
 	// lookWary: while some of the newest attempts fail, or the receiver's
 	// state is not known, the run looks after this many.
 	lookWary = 4
-	// defaultReceiverTimeout is how long github.com waits for a receiver
-	// before it fails the attempt.
-	defaultReceiverTimeout = 10 * time.Second
 	// listLag is how long after the receiver answers GitHub may take to
 	// list the attempt.
 	listLag = 5 * time.Second
 	// firstLook is how soon after a request the run first looks for its
 	// outcome; each look after waits twice as long, up to a limit.
 	firstLook = time.Second
+)
+
+// How long GitHub waits for a receiver before it fails an attempt: on
+// github.com and GHE.com, and on Enterprise Server. A redelivery's attempt
+// is listed about that long after the request at worst.
+const (
+	ReceiverTimeout       = 10 * time.Second
+	ServerReceiverTimeout = 30 * time.Second
 )
 
 // IntoDownBound is how many redeliveries at most a run sends into a receiver

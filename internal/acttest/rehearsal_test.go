@@ -5,11 +5,9 @@ package acttest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -77,13 +75,11 @@ func TestReleaseRehearsal(t *testing.T) {
 
 	firstRun(t, pinned, ref)
 
-	// Pulled by digest from the local registry: docker has the image now,
-	// recorded under that digest, and the registry served its manifest by
-	// digest while act ran.
+	// Pulled by digest from the local registry: docker has the image now
+	// (inspecting REF@DIGEST finds it only under that digest), and the
+	// registry served its manifest by digest while act ran.
 	if _, ok := localImage(t, ref); !ok {
 		t.Errorf("after the run docker has no image %s: act did not pull it", ref)
-	} else if repoDigests := imageRepoDigests(t, ref); !slices.Contains(repoDigests, ref) {
-		t.Errorf("image %s: RepoDigests %v, want it among them", ref, repoDigests)
 	}
 	served := regexp.MustCompile(`"GET /v2/` + regexp.QuoteMeta(name) + `/manifests/` + regexp.QuoteMeta(digest) + ` HTTP/[0-9.]+" 200 `)
 	log := registryLogSince(t, logStart)
@@ -99,21 +95,6 @@ func localImage(t *testing.T, ref string) (string, bool) {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "-f", "{{.Id}}", ref).Output()
 	return string(bytes.TrimSpace(out)), err == nil
-}
-
-func imageRepoDigests(t *testing.T, ref string) []string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "-f", "{{json .RepoDigests}}", ref).Output()
-	if err != nil {
-		t.Fatalf("docker image inspect %s: %v", ref, err)
-	}
-	var digests []string
-	if err := json.Unmarshal(out, &digests); err != nil {
-		t.Fatalf("docker image inspect %s: RepoDigests %s: %v", ref, out, err)
-	}
-	return digests
 }
 
 func registryLogSize(t *testing.T) int64 {

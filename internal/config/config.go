@@ -376,7 +376,7 @@ func (c *Config) Retention() time.Duration {
 // attempt: 10 seconds on github.com and GHE.com, 30 on Enterprise Server.
 func (c *Config) ReceiverTimeout() time.Duration {
 	if c.server() {
-		return 30 * time.Second
+		return redeliver.ServerReceiverTimeout
 	}
-	return 10 * time.Second
+	return redeliver.ReceiverTimeout
 }

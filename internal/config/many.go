@@ -50,10 +50,12 @@ func (c *Config) validateMany() []error {
 		if c.Plan {
 			errs = append(errs, &input.Error{Inputs: []string{"plan", "leg"}, Problem: "both set; the plan's job sets plan, each leg of its matrix sets leg"})
 		}
-		for name, v := range map[string]string{"org": c.Org, "repository": c.Repository, "hook-id": c.HookID,
-			"checkpoint-variable": c.CheckpointVariable, "checkpoint-repository": c.CheckpointRepository, "checkpoint-store": c.CheckpointStore} {
-			if v != "" {
-				bad(name, "the leg says which webhooks to handle and where their checkpoints live; leave %s empty in the matrix's job", name)
+		// In action.yml's order, so the errors come in the same order
+		// every time.
+		for _, in := range []struct{ name, v string }{{"org", c.Org}, {"repository", c.Repository}, {"hook-id", c.HookID},
+			{"checkpoint-variable", c.CheckpointVariable}, {"checkpoint-repository", c.CheckpointRepository}, {"checkpoint-store", c.CheckpointStore}} {
+			if in.v != "" {
+				bad(in.name, "the leg says which webhooks to handle and where their checkpoints live; leave %s empty in the matrix's job", in.name)
 			}
 		}
 		if c.InstallationID != 0 {

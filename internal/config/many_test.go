@@ -29,7 +29,6 @@ func TestValidateMany(t *testing.T) {
 	tests := []struct {
 		name     string
 		inputs   map[string]string
-		runner   Runner
 		wantErr  string // "" for valid
 		wantMany bool
 	}{
@@ -64,11 +63,7 @@ func TestValidateMany(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := tt.runner
-			if r.Repository == "" {
-				r.Repository = "acme/ops"
-			}
-			err = cfg.Validate(r)
+			err = cfg.Validate(Runner{Repository: "acme/ops"})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)

@@ -21,6 +21,7 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/internal/fakegithub"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
 	"github.com/hook-redeliver/hook-redeliver/internal/run"
+	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
 // Options are the command line's settings the demo honours.
@@ -31,8 +32,8 @@ type Options struct {
 // What the simulated webhook holds: a day of deliveries, which a first run
 // reads (it looks back firstRun), and the hours before it, which it does not.
 const (
-	firstRun     = 24 * time.Hour // what a run with no checkpoint reads
-	before       = 6 * time.Hour  // deliveries older than that, outside the window
+	firstRun     = redeliver.FirstLookback // what a run with no checkpoint reads
+	before       = 6 * time.Hour           // deliveries older than that, outside the window
 	inWindow     = 2000
 	beforeWindow = 500
 )

@@ -145,19 +145,6 @@ func (m Matrix) JSON() ([]byte, error) {
 	return b, nil
 }
 
-// Targets counts the webhooks of every leg.
-func (m Matrix) Targets() int {
-	n := 0
-	for _, e := range m.Include {
-		if l, err := ParseLeg(e.Leg); err == nil {
-			for _, g := range l.Groups {
-				n += len(g.Targets)
-			}
-		}
-	}
-	return n
-}
-
 // TooLargeError is a matrix over GitHub's limit on a job's outputs.
 type TooLargeError struct{ Bytes, Targets int }
 

@@ -1,6 +1,8 @@
 package releasetest
 
 import (
+	"gopkg.in/yaml.v3"
+
 	"regexp"
 	"slices"
 	"strconv"
@@ -105,5 +107,26 @@ func TestChangelog(t *testing.T) {
 
 	if !strings.Contains(string(readRepo(t, "README.md")), "](CHANGELOG.md)") {
 		t.Error("README.md does not link CHANGELOG.md")
+	}
+}
+
+// TestChangelogNamesEveryInput: every input and output action.yml declares
+// is named, in backticks, in the changelog: a release that adds one says so.
+func TestChangelogNamesEveryInput(t *testing.T) {
+	t.Parallel()
+	var action struct {
+		Inputs  map[string]any `yaml:"inputs"`
+		Outputs map[string]any `yaml:"outputs"`
+	}
+	if err := yaml.Unmarshal(readRepo(t, "action.yml"), &action); err != nil {
+		t.Fatal(err)
+	}
+	changelog := string(readRepo(t, "CHANGELOG.md"))
+	for _, names := range []map[string]any{action.Inputs, action.Outputs} {
+		for name := range names {
+			if !strings.Contains(changelog, "`"+name+"`") && !strings.Contains(changelog, "`"+name+":") {
+				t.Errorf("CHANGELOG.md does not name %s", name)
+			}
+		}
 	}
 }

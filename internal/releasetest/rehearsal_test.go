@@ -13,7 +13,7 @@ func TestOneScriptPins(t *testing.T) {
 	if !strings.Contains(rehearsal, "bash "+pinScript+" ") {
 		t.Errorf(".ci/release-rehearsal.sh does not run %s", pinScript)
 	}
-	if !strings.Contains(string(readRepo(t, ".ci/run")), "bash .ci/release-rehearsal.sh") {
+	if !strings.Contains(string(readRepo(t, ".ci/run")), `docker_check "RELEASE REHEARSAL" .ci/release-rehearsal.sh`) {
 		t.Error(".ci/run does not run .ci/release-rehearsal.sh")
 	}
 	ci := readWorkflow(t, "ci.yml")

@@ -15,6 +15,11 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
 
+// checkpointReserve is how many requests of a rate limit the webhook's
+// client leaves unspent when the checkpoint shares its credential: enough
+// to read and save the checkpoint and its ledger after the pass stops.
+const checkpointReserve = 10
+
 // defaultTransport bounds every network step but not the whole request: rate
 // limit waits happen above it, in ghtransport, and may be long.
 func defaultTransport() http.RoundTripper {
@@ -84,8 +89,7 @@ func buildClients(cfg *config.Config, d Deps, srv *clock.Server, passDeadline, h
 	pacer := ghtransport.NewPacer(cfg.RedeliveryInterval, srv.Local())
 	hooksT := ghtransport.New(plan.Hooks(target.Kind() == redeliver.AppHook, target.Scope, base), ghtransport.Options{
 		Server: srv, Pacer: pacer, Deadline: passDeadline,
-		// Leave a few requests of a shared budget for the checkpoint.
-		Reserve: 10, Logf: logf, Rand: d.Rand,
+		Reserve: checkpointReserve, Logf: logf, Rand: d.Rand,
 	})
 	cpOwner, cpRepo := cfg.CheckpointRepo()
 	cpAuth, cpAccount := plan.Checkpoint(cpOwner, cpRepo, base), cpOwner

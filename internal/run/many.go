@@ -17,7 +17,6 @@ import (
 	"github.com/hook-redeliver/hook-redeliver/internal/config"
 	"github.com/hook-redeliver/hook-redeliver/internal/fanout"
 	"github.com/hook-redeliver/hook-redeliver/internal/ghtransport"
-	"github.com/hook-redeliver/hook-redeliver/internal/notify"
 	"github.com/hook-redeliver/hook-redeliver/internal/report"
 	"github.com/hook-redeliver/hook-redeliver/redeliver"
 )
@@ -381,8 +380,7 @@ func (f *fleet) hooksClient(u *unit, base redeliver.Target) (*github.Client, err
 	}
 	c, err := f.client(f.authPlan(u).Hooks(false, base.Scope, f.base), ghtransport.Options{
 		Pacer: f.pacer(u.identity()), Deadline: f.passDeadline,
-		// Leave a few requests of a shared budget for the checkpoint.
-		Reserve: 10, Logf: u.log.Infof,
+		Reserve: checkpointReserve, Logf: u.log.Infof,
 	})
 	if err != nil {
 		return nil, err
@@ -560,12 +558,5 @@ func (f *fleet) notify(ctx context.Context, rep *report.Run) error {
 	if err != nil {
 		return err
 	}
-	payload := notify.Build(rep, fmt.Sprintf("%d webhooks: %s", len(rep.Hooks), cfg.Name()), cfg.RunURL(), f.d.Version)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := notify.Send(ctx, c, owner, repo, cfg.DispatchEventType, payload); err != nil {
-		return err
-	}
-	f.log.Infof("sent repository_dispatch %q to %s/%s: %d deliveries need attention", cfg.DispatchEventType, owner, repo, len(payload.Deliveries)+payload.More)
-	return nil
+	return sendNotification(ctx, cfg, f.d.Version, f.log.Infof, c, rep, fmt.Sprintf("%d webhooks: %s", len(rep.Hooks), cfg.Name()))
 }

@@ -62,7 +62,9 @@ func (l *testLog) AddMask(s string) {
 func (l *testLog) text() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return strings.Join(l.lines, "\n")
+	// Every line ends with a newline, the last one too: a group written
+	// last ends "\n==\n" as any other does.
+	return strings.Join(l.lines, "\n") + "\n"
 }
 
 // fleetWorld is a fake GitHub with an App installed on three

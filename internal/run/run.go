@@ -100,20 +100,33 @@ func Execute(ctx context.Context, cfg *config.Config, d Deps) (*report.Run, erro
 		}
 	}
 	if cl.dispatch != nil && !cfg.DryRun && rep.NeedsAttention() {
-		p := notify.Build(rep, target.String(), cfg.RunURL(), d.Version)
+		what := target.String()
 		if len(rep.Hooks) > 1 {
-			p.Target = fmt.Sprintf("%d webhooks of %s", len(rep.Hooks), cfg.Target().Base.Holder())
+			what = fmt.Sprintf("%d webhooks of %s", len(rep.Hooks), cfg.Target().Base.Holder())
 		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		owner, repo := cfg.DispatchTo()
-		if err := notify.Send(ctx, cl.dispatch, owner, repo, cfg.DispatchEventType, p); err != nil {
+		if err := sendNotification(ctx, cfg, d.Version, d.Log.Infof, cl.dispatch, rep, what); err != nil {
 			errs = append(errs, err)
-		} else {
-			d.Log.Infof("sent repository_dispatch %q to %s/%s: %d deliveries need attention", cfg.DispatchEventType, owner, repo, len(p.Deliveries)+p.More)
 		}
 	}
 	return rep, errors.Join(errs...)
+}
+
+// notifyTimeout bounds sending the failure notification, which happens even
+// when the run is being cancelled: it is what tells a person.
+const notifyTimeout = 30 * time.Second
+
+// sendNotification sends the failure notification of rep, naming what it
+// covers, and logs that it did.
+func sendNotification(ctx context.Context, cfg *config.Config, version string, logf func(string, ...any), c *github.Client, rep *report.Run, what string) error {
+	p := notify.Build(rep, what, cfg.RunURL(), version)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
+	defer cancel()
+	owner, repo := cfg.DispatchTo()
+	if err := notify.Send(ctx, c, owner, repo, cfg.DispatchEventType, p); err != nil {
+		return err
+	}
+	logf("sent repository_dispatch %q to %s/%s: %d deliveries need attention", cfg.DispatchEventType, owner, repo, len(p.Deliveries)+p.More)
+	return nil
 }
 
 // runHook handles one webhook: the pass reads the checkpoint, lists,
